@@ -1,0 +1,81 @@
+"""What every event model shares: frozen, forward compatible, quiet about personal data."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
+
+__all__ = ["EventModel", "UnknownEvent", "WebhookEvent"]
+
+
+class EventModel(BaseModel):
+    """Base of every model in the library, events and their nested objects alike.
+
+    Frozen (hashable, safe to share between threads), keeps fields the provider adds in
+    ``model_extra`` instead of dropping them, and accepts both wire names and attribute
+    names when built by hand.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Fields the provider adds are unknown to us: they may hold personal data, so they
+        # stay out of repr()/str() like the declared personal fields (which use repr=False).
+        fields = type(self).model_fields
+        for name, value in super().__repr_args__():
+            if name in fields:
+                yield name, value
+
+
+class WebhookEvent(EventModel):
+    """Base of every provider's event classes.
+
+    Attributes:
+        provider: The provider id (a class attribute).
+        event_type_field: The attribute holding the discriminator (a class attribute), such
+            as ``"code"`` for Payscore or ``"event_name"`` for Mastercard.
+    """
+
+    provider: ClassVar[str]
+    event_type_field: ClassVar[str]
+
+    @property
+    def event_type(self) -> str:
+        """The discriminator's value: Payscore's ``code``, Mastercard's ``eventName``, ..."""
+        value: str = getattr(self, self.event_type_field)
+        return value
+
+    @property
+    def idempotency_key(self) -> str:
+        """A stable key for de-duplicating deliveries, built from what the provider sends.
+
+        Every provider here may deliver the same event more than once, and none signs a
+        timestamp: store this key and ignore an event whose key you have already processed.
+        """
+        raise NotImplementedError
+
+
+class UnknownEvent(EventModel):
+    """An event whose type this library does not know, returned with ``allow_unknown=True``.
+
+    It is deliberately *not* part of any provider's typed union, so narrowing a ``match`` on
+    the union still works; handle it in its own ``case UnknownEvent():`` branch.
+
+    Attributes:
+        provider: The provider id.
+        event_type: The discriminator's value as sent.
+        payload: The decoded JSON object, unvalidated. Kept out of ``repr()``.
+    """
+
+    provider: str
+    event_type: str
+    payload: dict[str, Any] = Field(repr=False)
+
+    @property
+    def idempotency_key(self) -> str:
+        """The event type and a SHA-256 of the payload as compact JSON, keys in received order."""
+        return f"{self.event_type}:{hashlib.sha256(to_json(self.payload)).hexdigest()}"

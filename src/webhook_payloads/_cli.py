@@ -1,0 +1,198 @@
+"""The ``webhook-payloads`` command: parse a webhook body at the terminal.
+
+Exit statuses: 0 parsed; 2 usage error; 65 payload error; 77 signature error;
+78 configuration error (for example, a missing secret).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Final, TextIO
+
+from ._base import UnknownEvent, WebhookEvent
+from ._parse import DEFAULT_MAX_BODY_SIZE, parse
+from ._registry import Provider
+from ._samples import sample_body, sample_names
+from ._version import __version__
+from .exceptions import (
+    ConfigurationError,
+    PayloadError,
+    PayloadValidationError,
+    SignatureError,
+    UnknownEventError,
+    WebhookError,
+)
+
+__all__ = ["EXIT_CONFIG", "EXIT_PAYLOAD", "EXIT_SIGNATURE", "main"]
+
+EXIT_PAYLOAD: Final = 65
+"""The body is not a valid webhook (sysexits ``EX_DATAERR``)."""
+EXIT_SIGNATURE: Final = 77
+"""The signature is missing, malformed or wrong (sysexits ``EX_NOPERM``)."""
+EXIT_CONFIG: Final = 78
+"""The command was given a wrong configuration, e.g. no secret (sysexits ``EX_CONFIG``)."""
+
+_PROVIDERS: Final = [p.value for p in Provider]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="webhook-payloads",
+        description="Verify and parse provider webhooks into typed events.",
+        epilog="Exit status: 0 parsed, 65 payload error, 77 signature error, "
+        "78 configuration error, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "parse",
+        help="verify and parse one webhook body, print the event as JSON",
+        description="Verify and parse one webhook body and print the event as JSON.",
+    )
+    p.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+    p.add_argument(
+        "file", nargs="?", default=None, metavar="FILE", help="the raw body; '-' or none: stdin"
+    )
+    p.add_argument(
+        "--sample",
+        metavar="EVENT",
+        help="parse the provider's documented example of EVENT instead of FILE",
+    )
+    p.add_argument(
+        "--secret-env",
+        metavar="VAR",
+        action="append",
+        default=[],
+        help="read the secret from environment variable VAR (repeat for key rotation)",
+    )
+    p.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a request header, such as the signature header (repeatable)",
+    )
+    p.add_argument("--no-verify", action="store_true", help="skip signature verification")
+    p.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="print unknown event types as a generic event instead of failing",
+    )
+    p.add_argument(
+        "--max-body-size",
+        type=int,
+        default=DEFAULT_MAX_BODY_SIZE,
+        metavar="BYTES",
+        help=f"refuse larger bodies (default {DEFAULT_MAX_BODY_SIZE})",
+    )
+
+    s = commands.add_parser(
+        "samples",
+        help="list the event types with a shipped sample",
+        description="List the event types of PROVIDER that have a shipped sample.",
+    )
+    s.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+    return parser
+
+
+def _read_body(args: argparse.Namespace, parser: argparse.ArgumentParser) -> bytes:
+    if args.sample is not None:
+        if args.file is not None:
+            parser.error("give either FILE or --sample, not both")
+        body: bytes = sample_body(args.provider, args.sample)
+        return body
+    if args.file in (None, "-"):
+        return sys.stdin.buffer.read()
+    try:
+        with open(args.file, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        parser.error(f"cannot read {args.file}: {exc.strerror}")
+    raise AssertionError  # pragma: no cover - parser.error() exits
+
+
+def _headers(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            parser.error(f"a header must look like 'Name: value', got {item.split(':')[0]!r}")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def _secrets(args: argparse.Namespace) -> list[str] | None:
+    secrets: list[str] = []
+    for var in args.secret_env:
+        value = os.environ.get(var)
+        if value is None:
+            # Name the variable, never its value.
+            raise ConfigurationError(f"The environment variable {var} is not set.")
+        secrets.append(value)
+    return secrets or None
+
+
+def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
+    body = _read_body(args, parser)
+    provider: str = args.provider
+    event: WebhookEvent | UnknownEvent = parse(
+        provider,
+        body,
+        _headers(args, parser),
+        secret=_secrets(args),
+        verify=not args.no_verify,
+        allow_unknown=args.allow_unknown,
+        max_body_size=args.max_body_size,
+    )
+    document = {
+        "event": type(event).__name__,
+        "provider": args.provider,
+        "event_type": event.event_type,
+        "idempotency_key": event.idempotency_key,
+        "data": event.model_dump(mode="json", by_alias=True),
+    }
+    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _report(error: WebhookError, err: TextIO) -> int:
+    err.write(f"error: {type(error).__name__}: {error}\n")
+    if isinstance(error, PayloadValidationError):
+        for detail in error.errors:
+            where = ".".join(str(part) for part in detail["loc"]) or "(body)"
+            err.write(f"  {where}: {detail['msg']}\n")
+    if isinstance(error, UnknownEventError):
+        err.write("  (pass --allow-unknown to print it as a generic event)\n")
+    if isinstance(error, SignatureError):
+        return EXIT_SIGNATURE
+    if isinstance(error, PayloadError):
+        return EXIT_PAYLOAD
+    return EXIT_CONFIG
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: The arguments (without the program name); ``sys.argv[1:]`` when ``None``.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "samples":
+            names = sample_names(args.provider)
+            sys.stdout.write("\n".join(names) + "\n")
+            return 0
+        return _parse_command(args, parser, sys.stdout)
+    except WebhookError as error:
+        return _report(error, sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

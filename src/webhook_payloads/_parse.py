@@ -1,0 +1,269 @@
+"""``parse()``: size limit, then signature over the raw bytes, then one validation pass."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, overload
+
+from pydantic import ValidationError
+from pydantic_core import from_json
+
+from ._base import UnknownEvent, WebhookEvent
+from ._registry import Provider, ProviderSpec, get_spec
+from ._signing import Secrets, normalize_secrets
+from .exceptions import (
+    BodyTooLargeError,
+    ConfigurationError,
+    ErrorDetail,
+    MalformedPayloadError,
+    PayloadError,
+    PayloadValidationError,
+    UnknownEventError,
+)
+
+if TYPE_CHECKING:
+    from ._headers import Headers
+    from .payscore import PayscoreEvent
+    from .payscore_v1 import PayscoreV1Event
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Body", "parse", "validate"]
+
+DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
+"""Bodies larger than this (1 MiB) are refused before anything else is done with them."""
+
+Body: TypeAlias = bytes | bytearray | memoryview | str
+"""The raw request body: bytes as received (a ``str`` is encoded as UTF-8)."""
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+@overload
+def parse(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> PayscoreEvent: ...
+@overload
+def parse(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> PayscoreEvent | UnknownEvent: ...
+@overload
+def parse(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> PayscoreV1Event: ...
+@overload
+def parse(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> PayscoreV1Event | UnknownEvent: ...
+@overload
+def parse(
+    provider: str | Provider,
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> WebhookEvent | UnknownEvent: ...
+def parse(
+    provider: str | Provider,
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> WebhookEvent | UnknownEvent:
+    """Verify a webhook request and turn it into the provider's typed event.
+
+    The work is done in this order: the body-size limit, the signature over the raw bytes
+    (nothing is re-serialised first), then JSON decoding and validation in one pass.
+
+    Args:
+        provider: Whose webhook this is: ``"mastercard"``, ``"payscore"``, ``"payscore_v1"``,
+            ``"anddone"``, or a :class:`Provider` member.
+        body: The raw body exactly as received (``request.body``, ``request.get_data()``,
+            ``await request.body()``); a ``str`` is encoded as UTF-8.
+        headers: The request headers, any mapping, looked up case-insensitively.
+        secret: The signing secret, or several to allow key rotation.
+        verify: ``False`` skips signature checking. It must be written out: a signed
+            provider with no secret raises :class:`ConfigurationError` instead.
+        allow_unknown: Return an :class:`UnknownEvent` for event types this library does not
+            know, instead of raising :class:`UnknownEventError`.
+        max_body_size: Refuse bodies larger than this many bytes.
+        signature_scheme: Provider-specific choices about how the signature is built (only
+            AndDone, whose construction is not published, has any).
+
+    Returns:
+        An instance of one of the provider's event classes.
+
+    Raises:
+        ConfigurationError: The call is wrong (no secret for a signed provider, a secret for
+            an unsigned one, an unknown provider id, a body that is not bytes or str).
+        SignatureError: The signature is missing, malformed, or does not match.
+        PayloadError: The body is too large, not a JSON object, or not a valid event.
+
+    Example:
+        >>> from webhook_payloads import parse
+        >>> from webhook_payloads.payscore import ReportReady, sign
+        >>> body = b'{"code": "VERIFICATION_STARTED", "verification_id": "v-1"}'
+        >>> headers = {"Verification-Signature": sign(body, "s3cr3t")}
+        >>> parse("payscore", body, headers, secret="s3cr3t")
+        VerificationStarted(code='VERIFICATION_STARTED', verification_id='v-1')
+    """
+    spec = get_spec(provider)
+    name = spec.provider.value
+    keys = _keys_for(spec, secret, verify, signature_scheme)
+    data = _as_bytes(body, name, max_body_size)
+    if keys is not None and spec.verifier is not None:
+        spec.verifier(data, headers, keys, signature_scheme)
+    return validate(spec, data, allow_unknown=allow_unknown)
+
+
+def _keys_for(
+    spec: ProviderSpec, secret: Secrets | None, verify: bool, scheme: object | None
+) -> tuple[bytes, ...] | None:
+    name = spec.provider.value
+    if spec.verifier is None:
+        if secret is not None or scheme is not None:
+            raise ConfigurationError(spec.unsigned_reason, provider=name)
+        return None
+    if not verify:
+        return None
+    if secret is None:
+        raise ConfigurationError(
+            f"{name} signs its webhooks but no secret was given; pass secret=... "
+            "(or verify=False to skip verification, in tests only).",
+            provider=name,
+        )
+    return normalize_secrets(secret, provider=name)
+
+
+def _as_bytes(body: object, provider: str, limit: int) -> bytes:
+    # Callers from untyped code may pass anything; refuse what is not a positive int.
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigurationError(
+            "max_body_size must be a positive number of bytes.", provider=provider
+        )
+    if isinstance(body, bytes):
+        size = len(body)
+    elif isinstance(body, (bytearray, memoryview)):
+        size = body.nbytes if isinstance(body, memoryview) else len(body)
+    elif isinstance(body, str):
+        # A str has at least as many UTF-8 bytes as characters: check before encoding it.
+        size = len(body)
+    else:
+        raise ConfigurationError(
+            f"The body must be the raw request bytes (or str), not {type(body).__name__}; "
+            "pass request.body, not parsed JSON.",
+            provider=provider,
+        )
+    if size > limit:
+        raise BodyTooLargeError(provider=provider, size=size, limit=limit)
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        try:
+            data = body.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedPayloadError(
+                "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes.",
+                provider=provider,
+            ) from None
+        if len(data) > limit:
+            raise BodyTooLargeError(provider=provider, size=len(data), limit=limit)
+        return data
+    return bytes(cast("bytearray | memoryview[int]", body))
+
+
+def validate(
+    spec: ProviderSpec, data: bytes, *, allow_unknown: bool = False
+) -> WebhookEvent | UnknownEvent:
+    """Decode and validate ``data`` (already verified) as one of ``spec``'s events.
+
+    Raises:
+        PayloadError: The body is not a JSON object or not a valid event.
+    """
+    try:
+        event: WebhookEvent = spec.adapter.validate_json(data)
+    except ValidationError as exc:
+        # Read what we need and leave the except block: pydantic's error quotes input
+        # values, so it must not ride along as __context__ into tracebacks and logs.
+        details = exc.errors(include_url=False, include_context=True, include_input=False)
+    else:
+        return event
+    error = _translate(spec, data, details)
+    if isinstance(error, UnknownEventError) and allow_unknown:
+        return UnknownEvent(
+            provider=spec.provider.value, event_type=error.event_type, payload=dict(error.payload)
+        )
+    raise error
+
+
+def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadError:
+    name = spec.provider.value
+    first = details[0]
+    if first["type"] == "json_invalid":
+        why = first["ctx"]["error"]
+        if data.startswith(_BOM):
+            why = "it starts with a UTF-8 byte order mark"
+        return MalformedPayloadError(f"The webhook body is not valid JSON ({why}).", provider=name)
+    if first["type"] == "dict_type" and not first["loc"]:
+        return MalformedPayloadError(
+            "The webhook body is JSON but not a JSON object.", provider=name
+        )
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found") and not first["loc"]:
+        payload = from_json(data)
+        tag = payload.get(spec.discriminator)
+        if isinstance(tag, str):
+            return UnknownEventError(provider=name, event_type=tag, payload=payload)
+        what = (
+            "Field required"
+            if tag is None and spec.discriminator not in payload
+            else ("Input should be a valid string")
+        )
+        return PayloadValidationError(
+            provider=name,
+            errors=[ErrorDetail(loc=(spec.discriminator,), type="event_type", msg=what)],
+        )
+    # In a tagged union pydantic puts the tag first in every error's location; the payload
+    # has no such level, so drop it to give the field path as it appears on the wire.
+    return PayloadValidationError(
+        provider=name,
+        errors=[
+            ErrorDetail(loc=tuple(d["loc"][1:]), type=d["type"], msg=d["msg"]) for d in details
+        ],
+    )

@@ -1,0 +1,130 @@
+"""The provider registry: plain data from a provider id to how it is verified and parsed.
+
+``parse()`` only looks providers up here. A provider's module is imported the first time it
+is used, so ``import webhook_payloads`` stays cheap; adding a provider means adding its
+module and one line to :data:`_SPEC_MODULES` (plus its ``@overload`` for type checkers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Protocol, get_args
+
+from .exceptions import UnknownProviderError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+    from pydantic.fields import FieldInfo
+
+    from ._base import WebhookEvent
+    from ._headers import Headers
+
+__all__ = ["Provider", "ProviderSpec", "Verifier", "get_spec"]
+
+
+class Provider(str, Enum):
+    """The providers this library knows; each member is also its plain string id."""
+
+    MASTERCARD = "mastercard"
+    """Mastercard Open Finance US report webhooks (``callbackUrl``); unsigned."""
+    PAYSCORE = "payscore"
+    """Payscore's current API; ``Verification-Signature`` header."""
+    PAYSCORE_V1 = "payscore_v1"
+    """Payscore's deprecated v1 screening API; ``Verification-Signature`` header."""
+    ANDDONE = "anddone"
+    """AndDone webhooks; in-body ``Signature``."""
+
+    def __str__(self) -> str:
+        """The plain id, so f-strings and logs show ``payscore``, not ``Provider.PAYSCORE``."""
+        return self.value
+
+
+class Verifier(Protocol):
+    """How a signed provider checks a request; raises ``SignatureError`` when it fails."""
+
+    def __call__(
+        self,
+        body: bytes,
+        headers: Headers | None,
+        keys: tuple[bytes, ...],
+        scheme: object | None,
+    ) -> None:
+        """Verify ``body``/``headers`` under any of ``keys``; ``scheme`` is provider-specific."""
+        ...  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Everything ``parse()`` needs to know about one provider.
+
+    Attributes:
+        provider: The provider's id.
+        union: The provider's event union (an ``Annotated`` tagged union).
+        discriminator: The wire name of the field that says which event this is.
+        verifier: How signatures are checked, or ``None`` when the provider signs nothing.
+        unsigned_reason: For unsigned providers, why a secret makes no sense (an error message).
+        adapter: The ``TypeAdapter`` of ``union``, built once with the spec.
+        event_classes: Event type (the discriminator's value) -> event class, in union order.
+    """
+
+    provider: Provider
+    union: Any
+    discriminator: str
+    verifier: Verifier | None
+    unsigned_reason: str = ""
+    adapter: TypeAdapter[Any] = field(init=False, repr=False)
+    event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Build the adapter and the event-type table once, when the provider is first used."""
+        from pydantic import TypeAdapter  # noqa: PLC0415 - pydantic is loaded by then anyway
+
+        members: tuple[type[WebhookEvent], ...] = get_args(get_args(self.union)[0])
+        table: dict[str, type[WebhookEvent]] = {}
+        for cls in members:
+            (tag,) = get_args(_discriminator_field(cls, self.discriminator).annotation)
+            table[tag] = cls
+        # Frozen dataclass: these are derived once here and never change afterwards.
+        object.__setattr__(self, "adapter", TypeAdapter(self.union))
+        object.__setattr__(self, "event_classes", MappingProxyType(table))
+
+
+def _discriminator_field(cls: type[WebhookEvent], wire_name: str) -> FieldInfo:
+    for name, info in cls.model_fields.items():
+        if (info.alias or name) == wire_name:
+            return info
+    raise TypeError(f"{cls.__name__} has no field for {wire_name!r}")  # pragma: no cover
+
+
+_SPEC_MODULES: Final[Mapping[Provider, str]] = MappingProxyType(
+    {
+        Provider.PAYSCORE: "webhook_payloads.payscore",
+        Provider.PAYSCORE_V1: "webhook_payloads.payscore_v1",
+    }
+)
+
+
+def get_spec(provider: object) -> ProviderSpec:
+    """The spec of ``provider`` (a ``Provider`` or its string id), importing its module once.
+
+    Raises:
+        UnknownProviderError: ``provider`` is not a known id.
+    """
+    # A Provider member hashes and compares as its string id, so one lookup serves both.
+    path = _SPEC_MODULES.get(provider) if isinstance(provider, str) else None  # type: ignore[call-overload]
+    if path is None:
+        shown = provider[:64] if isinstance(provider, str) else type(provider).__name__
+        raise UnknownProviderError(shown, [p.value for p in _SPEC_MODULES])
+    # After the first use this is a lookup in sys.modules, importlib's own cache, so no state
+    # of ours changes after import. SPEC is the last name a provider module defines: while
+    # another thread is still importing it, SPEC is absent and import_module waits for it.
+    spec: ProviderSpec | None = getattr(sys.modules.get(path), "SPEC", None)
+    if spec is not None:
+        return spec
+    loaded: ProviderSpec = importlib.import_module(path).SPEC
+    return loaded

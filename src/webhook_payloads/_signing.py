@@ -1,0 +1,201 @@
+"""HMAC signing and verification shared by the providers that sign with a hex header.
+
+Signing and verifying are the same code path (:func:`hmac_sha256`), so a request made with
+:func:`sign_hex` verifies exactly when a real one would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+from ._headers import header_values
+from .exceptions import ConfigurationError, SignatureError
+
+if TYPE_CHECKING:
+    from ._headers import Headers
+
+__all__ = [
+    "HexHeaderScheme",
+    "Secret",
+    "Secrets",
+    "as_bytes",
+    "hmac_sha256",
+    "normalize_secrets",
+    "verify_hex",
+]
+
+Secret: TypeAlias = str | bytes
+"""One signing secret: ``str`` (encoded as UTF-8) or ``bytes``."""
+
+Secrets: TypeAlias = str | bytes | Sequence[str | bytes]
+"""One secret, or several to allow key rotation (any one matching is enough)."""
+
+_SHA256_SIZE = hashlib.sha256().digest_size
+
+
+def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[bytes, ...]:
+    """Turn one secret or a sequence of them into a non-empty tuple of non-empty keys.
+
+    Raises:
+        ConfigurationError: No secret was given, or one of them is empty or not str/bytes.
+    """
+    items: Sequence[object] = (
+        [secret] if isinstance(secret, (str, bytes, bytearray)) else list(secret)
+    )
+    keys: list[bytes] = []
+    for item in items:
+        if isinstance(item, str):
+            key = item.encode("utf-8")
+        elif isinstance(item, (bytes, bytearray)):
+            key = bytes(item)
+        else:
+            raise ConfigurationError(
+                f"A webhook secret must be str or bytes, not {type(item).__name__}.",
+                provider=provider,
+            )
+        if not key:
+            raise ConfigurationError(
+                "A webhook secret is empty; check that the setting or environment variable "
+                "holding it is set.",
+                provider=provider,
+            )
+        keys.append(key)
+    if not keys:
+        raise ConfigurationError(
+            "An empty sequence of secrets was given; pass at least one secret.",
+            provider=provider,
+        )
+    return tuple(keys)
+
+
+def hmac_sha256(key: bytes, body: bytes) -> bytes:
+    """The raw HMAC-SHA256 digest of ``body`` under ``key``."""
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
+def verify_hex(
+    body: bytes,
+    received: Sequence[str],
+    keys: Sequence[bytes],
+    *,
+    provider: str,
+    header: str,
+) -> None:
+    """Check a hex HMAC-SHA256 signature header against every key.
+
+    Args:
+        body: The raw body as received.
+        received: Every value of the signature header found in the request.
+        keys: The secrets to try (key rotation: any one matching is enough).
+        provider: The provider id, for the error.
+        header: The header's name, for the error message.
+
+    Raises:
+        SignatureError: The header is missing, repeated, not 32 bytes of hex, or matches no key.
+    """
+    if not received:
+        raise SignatureError(
+            f"The {header} header is missing; this request was not signed by {provider}.",
+            provider=provider,
+            reason="missing",
+        )
+    if len(received) > 1:
+        raise SignatureError(
+            f"The {header} header appears {len(received)} times; a genuine request has one.",
+            provider=provider,
+            reason="malformed",
+        )
+    text = received[0].strip()
+    digest = b""
+    if len(text) == 2 * _SHA256_SIZE:
+        try:
+            # Decoding compares the digests' meaning: upper- and lower-case hex are one value.
+            digest = bytes.fromhex(text)
+        except ValueError:
+            digest = b""
+    if len(digest) != _SHA256_SIZE:
+        raise SignatureError(
+            f"The {header} header is not a hex HMAC-SHA256 digest (64 hex characters).",
+            provider=provider,
+            reason="malformed",
+        )
+    matched = False
+    for key in keys:
+        # Try every key, not just until the first match, so the time taken does not
+        # depend on which key (if any) matched.
+        matched |= hmac.compare_digest(hmac_sha256(key, body), digest)
+    if not matched:
+        raise SignatureError(
+            f"The {header} header does not match the body under any configured secret; "
+            "check the secret, and that the body is passed exactly as received.",
+            provider=provider,
+            reason="mismatch",
+        )
+
+
+def as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
+    """The bytes of a body given as bytes-like or ``str`` (UTF-8)."""
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+@dataclass(frozen=True)
+class HexHeaderScheme:
+    """A provider that sends the hex HMAC-SHA256 of the raw body in one header.
+
+    An instance is the provider's ``Verifier`` for ``parse()`` and also offers the public
+    ``sign``/``verify`` helpers, so signing and verifying cannot drift apart.
+
+    Attributes:
+        provider: The provider id, for errors.
+        header: The header's name as the provider documents it.
+    """
+
+    provider: str
+    header: str
+
+    def __call__(
+        self,
+        body: bytes,
+        headers: Headers | None,
+        keys: tuple[bytes, ...],
+        scheme: object | None,
+    ) -> None:
+        """Verify for ``parse()``: there is one scheme, so ``scheme`` must be ``None``."""
+        if scheme is not None:
+            raise ConfigurationError(
+                f"{self.provider} has a single documented signature scheme; "
+                "do not pass signature_scheme.",
+                provider=self.provider,
+            )
+        verify_hex(
+            body,
+            header_values(headers, self.header.lower()),
+            keys,
+            provider=self.provider,
+            header=self.header,
+        )
+
+    def sign(self, body: bytes | bytearray | memoryview | str, secret: Secret) -> str:
+        """The header value the provider would send for ``body`` under ``secret``."""
+        (key,) = normalize_secrets(secret, provider=self.provider)
+        return hmac_sha256(key, as_bytes(body)).hex()
+
+    def signed_headers(
+        self, body: bytes | bytearray | memoryview | str, secret: Secret
+    ) -> dict[str, str]:
+        """A headers dict carrying the signature of ``body``, as the provider would send it."""
+        return {self.header: self.sign(body, secret), "Content-Type": "application/json"}
+
+    def verify(
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: Headers | None,
+        secret: Secrets,
+    ) -> None:
+        """Check the signature header of a request against ``secret`` (or several)."""
+        keys = normalize_secrets(secret, provider=self.provider)
+        self(as_bytes(body), headers, keys, None)

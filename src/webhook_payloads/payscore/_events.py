@@ -1,0 +1,92 @@
+"""Payscore (current API) event models: seed page "Webhooks" of docs.payscore.com."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, TypeAlias
+
+from pydantic import Field
+
+from .._base import WebhookEvent
+
+__all__ = [
+    "PayscoreEvent",
+    "PayscoreEventBase",
+    "ReasonCompleted",
+    "ReportReady",
+    "ReportType",
+    "VerificationCompleted",
+    "VerificationStarted",
+]
+
+ReportType: TypeAlias = Literal["income", "asset", "identity"]
+"""The report types Payscore documents. Others may come: fields typed with it also take ``str``."""
+
+ReasonCompleted: TypeAlias = Literal["finished"]
+"""The one ``reason_completed`` Payscore documents. Others may come."""
+
+
+class PayscoreEventBase(WebhookEvent):
+    """Base of Payscore's current-API events; wire names are already snake_case."""
+
+    event_type_field: ClassVar[str] = "code"
+    provider: ClassVar[str] = "payscore"
+
+
+class VerificationStarted(PayscoreEventBase):
+    """An applicant began a verification request. Payscore sends it at most once."""
+
+    code: Literal["VERIFICATION_STARTED"]
+    verification_id: str
+    """The verification request the applicant began."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``VERIFICATION_STARTED:<verification_id>``."""
+        return f"{self.event_type}:{self.verification_id}"
+
+
+class VerificationCompleted(PayscoreEventBase):
+    """An applicant finished a verification.
+
+    Payscore may send it several times, when the applicant re-opens the verification to add
+    or remove an account or change an explanation: refresh the report each time. Repeats
+    carry the same data, so :attr:`idempotency_key` cannot tell a re-open from a retry;
+    de-duplicate on it only over a short window.
+    """
+
+    code: Literal["VERIFICATION_COMPLETED"]
+    verification_id: str
+    """The verification request that was completed."""
+    reason_completed: ReasonCompleted | str | None = None
+    """Why it completed; ``"finished"`` is the only documented value."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``VERIFICATION_COMPLETED:<verification_id>``."""
+        return f"{self.event_type}:{self.verification_id}"
+
+
+class ReportReady(PayscoreEventBase):
+    """A report was generated and can be fetched with :attr:`report_id`."""
+
+    code: Literal["REPORT_READY"]
+    applicant_group_id: str
+    """The applicant group the report belongs to."""
+    report_id: str
+    """Use it to fetch the report's PDF or JSON data."""
+    report_type: ReportType | str
+    """``income``, ``asset`` or ``identity``; other values are accepted as sent."""
+    applicant_id: str | None = None
+    """Present only for individual-applicant reports (such as ``identity``)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``REPORT_READY:<report_id>``."""
+        return f"{self.event_type}:{self.report_id}"
+
+
+PayscoreEvent: TypeAlias = Annotated[
+    VerificationStarted | VerificationCompleted | ReportReady,
+    Field(discriminator="code"),
+]
+"""Any event of Payscore's current API, discriminated on ``code``."""

@@ -1,0 +1,168 @@
+"""Payscore's v1 (deprecated) screening API: fifteen screening webhooks.
+
+Signed exactly like the current API: ``Verification-Signature`` is the hex HMAC-SHA256 of the
+raw body under your secret key. v1 and the current API are separate integrations, so they
+have separate event classes; only the signature scheme is shared.
+
+Example:
+    >>> from webhook_payloads import payscore_v1
+    >>> body = b'{"code": "NO_BANK", "screening_group_id": "g-1", "screening_id": "s-1"}'
+    >>> event = payscore_v1.parse(body, payscore_v1.signed_headers(body, "k"), secret="k")
+    >>> event
+    NoBank(code='NO_BANK', screening_group_id='g-1', screening_id='s-1')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Literal, cast, overload
+
+from .._base import UnknownEvent
+from .._parse import DEFAULT_MAX_BODY_SIZE, Body
+from .._parse import parse as _parse
+from .._registry import Provider, ProviderSpec
+from .._signing import HexHeaderScheme
+from ._events import (
+    Applicant,
+    ApplicantAdded,
+    ApplicantEvent,
+    ApplicantRemoved,
+    BankCannotConnect,
+    BankEvent,
+    BankNotSupported,
+    BeginScreening,
+    InviteExpired,
+    NoBank,
+    NoIncome,
+    NoOnlineBanking,
+    PayscoreV1Event,
+    PayscoreV1EventBase,
+    ReOpenScreening,
+    ReportExpired,
+    ReportSoonToExpire,
+    ScreeningCompleted,
+    ScreeningEvent,
+    ScreeningGroupCompleted,
+    ShareBank,
+)
+
+if TYPE_CHECKING:
+    from .._headers import Headers
+    from .._signing import Secret, Secrets
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "Applicant",
+    "ApplicantAdded",
+    "ApplicantEvent",
+    "ApplicantRemoved",
+    "BankCannotConnect",
+    "BankEvent",
+    "BankNotSupported",
+    "BeginScreening",
+    "InviteExpired",
+    "NoBank",
+    "NoIncome",
+    "NoOnlineBanking",
+    "PayscoreV1Event",
+    "PayscoreV1EventBase",
+    "ReOpenScreening",
+    "ReportExpired",
+    "ReportSoonToExpire",
+    "ScreeningCompleted",
+    "ScreeningEvent",
+    "ScreeningGroupCompleted",
+    "ShareBank",
+    "parse",
+    "sign",
+    "signed_headers",
+    "verify_signature",
+]
+
+SIGNATURE_HEADER: Final = "Verification-Signature"
+"""The header Payscore puts the signature in (the same as in the current API)."""
+
+_SCHEME: Final = HexHeaderScheme(provider="payscore_v1", header=SIGNATURE_HEADER)
+
+
+def sign(body: Body, secret: Secret) -> str:
+    """The ``Verification-Signature`` value Payscore would send for ``body``.
+
+    Args:
+        body: The exact bytes to send (a ``str`` is encoded as UTF-8).
+        secret: Your Payscore secret key.
+
+    Returns:
+        The hex HMAC-SHA256 of ``body``.
+    """
+    return _SCHEME.sign(body, secret)
+
+
+def signed_headers(body: Body, secret: Secret) -> dict[str, str]:
+    """Headers for a request carrying ``body`` as Payscore would sign it (for tests)."""
+    return _SCHEME.signed_headers(body, secret)
+
+
+def verify_signature(body: Body, headers: Headers | None, secret: Secrets) -> None:
+    """Check a request's ``Verification-Signature`` without parsing the body.
+
+    Args:
+        body: The raw body as received.
+        headers: The request headers (any mapping, any letter case).
+        secret: Your secret key, or several during a key rotation.
+
+    Raises:
+        SignatureError: The header is missing, malformed, or matches no secret.
+        ConfigurationError: No usable secret was given.
+    """
+    _SCHEME.verify(body, headers, secret)
+
+
+@overload
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+) -> PayscoreV1Event: ...
+@overload
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+) -> PayscoreV1Event | UnknownEvent: ...
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+) -> PayscoreV1Event | UnknownEvent:
+    """``webhook_payloads.parse("payscore_v1", ...)``, typed for Payscore v1 alone."""
+    event = _parse(
+        Provider.PAYSCORE_V1,
+        body,
+        headers,
+        secret=secret,
+        verify=verify,
+        allow_unknown=allow_unknown,
+        max_body_size=max_body_size,
+    )
+    return cast("PayscoreV1Event | UnknownEvent", event)
+
+
+SPEC: Final = ProviderSpec(
+    provider=Provider.PAYSCORE_V1,
+    union=PayscoreV1Event,
+    discriminator="code",
+    verifier=_SCHEME,
+)
+"""How ``parse()`` handles Payscore v1 (read by the registry; not public API)."""
