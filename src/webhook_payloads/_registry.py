@@ -45,7 +45,7 @@ class Provider(str, Enum):
 
 
 class Verifier(Protocol):
-    """How a signed provider checks a request; raises ``SignatureError`` when it fails."""
+    """How a signed provider checks a request, and signs one the same way (for tests)."""
 
     def __call__(
         self,
@@ -54,7 +54,22 @@ class Verifier(Protocol):
         keys: tuple[bytes, ...],
         scheme: object | None,
     ) -> None:
-        """Verify ``body``/``headers`` under any of ``keys``; ``scheme`` is provider-specific."""
+        """Verify ``body``/``headers`` under any of ``keys``; ``scheme`` is provider-specific.
+
+        Raises:
+            SignatureError: The signature is missing, malformed or matches no key.
+            ConfigurationError: ``scheme`` is wrong for this provider.
+        """
+        ...  # pragma: no cover
+
+    def sign_request(
+        self, body: bytes, key: bytes, scheme: object | None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of a request signed as the provider would sign ``body``.
+
+        Header-signing providers return ``body`` unchanged; in-body signers return it with
+        the signature written in.
+        """
         ...  # pragma: no cover
 
 

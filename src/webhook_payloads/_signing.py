@@ -179,6 +179,18 @@ class HexHeaderScheme:
             header=self.header,
         )
 
+    def sign_request(
+        self, body: bytes, key: bytes, scheme: object | None
+    ) -> tuple[bytes, dict[str, str]]:
+        """``body`` unchanged, with the headers the provider would send (``Verifier`` API)."""
+        if scheme is not None:
+            raise ConfigurationError(
+                f"{self.provider} has a single documented signature scheme; "
+                "do not pass signature_scheme.",
+                provider=self.provider,
+            )
+        return body, {self.header: hmac_sha256(key, body).hex(), "Content-Type": "application/json"}
+
     def sign(self, body: bytes | bytearray | memoryview | str, secret: Secret) -> str:
         """The header value the provider would send for ``body`` under ``secret``."""
         (key,) = normalize_secrets(secret, provider=self.provider)
@@ -188,7 +200,8 @@ class HexHeaderScheme:
         self, body: bytes | bytearray | memoryview | str, secret: Secret
     ) -> dict[str, str]:
         """A headers dict carrying the signature of ``body``, as the provider would send it."""
-        return {self.header: self.sign(body, secret), "Content-Type": "application/json"}
+        (key,) = normalize_secrets(secret, provider=self.provider)
+        return self.sign_request(as_bytes(body), key, None)[1]
 
     def verify(
         self,
