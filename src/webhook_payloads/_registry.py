@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ._base import WebhookEvent
     from ._headers import Headers
 
-__all__ = ["Provider", "ProviderSpec", "Verifier", "get_spec"]
+__all__ = ["Provider", "ProviderSpec", "Verifier", "get_spec", "registered_providers"]
 
 
 class Provider(str, Enum):
@@ -143,3 +143,8 @@ def get_spec(provider: object) -> ProviderSpec:
         return spec
     loaded: ProviderSpec = importlib.import_module(path).SPEC
     return loaded
+
+
+def registered_providers() -> list[Provider]:
+    """The providers ``parse()`` accepts, in registry order."""
+    return list(_SPEC_MODULES)
