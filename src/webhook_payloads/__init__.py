@@ -12,7 +12,8 @@ one event class of the provider's discriminated union, or raises one
 the event classes and typed per-provider helpers; they are imported on first use.
 """
 
-from ._base import EventModel, UnknownEvent, WebhookEvent
+from typing import TYPE_CHECKING
+
 from ._headers import Headers
 from ._parse import DEFAULT_MAX_BODY_SIZE, Body, parse
 from ._registry import Provider
@@ -30,6 +31,31 @@ from .exceptions import (
     UnknownProviderError,
     WebhookError,
 )
+
+if TYPE_CHECKING:
+    from ._base import EventModel, UnknownEvent, WebhookEvent
+
+# The model base classes are Pydantic models: defining them costs as much as importing
+# Pydantic's model machinery, so they load on first access (a provider loads them too).
+_LAZY = frozenset({"EventModel", "UnknownEvent", "WebhookEvent"})
+
+
+def __getattr__(name: str) -> object:
+    """Load the model base classes on first access (PEP 562)."""
+    if name in _LAZY:
+        from . import _base  # noqa: PLC0415 - the point is to import it late
+
+        value: object = getattr(_base, name)
+        # Cache it, so later lookups are plain attribute reads; every thread stores the same.
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily loaded ones included."""
+    return sorted(set(globals()) | _LAZY)
+
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",

@@ -32,7 +32,7 @@ def _text(value: str | bytes) -> str:
 
 
 def header_values(headers: Headers | None, lower_name: str) -> list[str]:
-    """Every value of the header ``lower_name`` (already lower case), in the order received.
+    """Every value of the header ``lower_name`` (lower-case ASCII), in the order received.
 
     Iterating ``items()`` (rather than calling ``get``) is what makes the lookup
     case-insensitive for a plain ``dict`` and lets repeated headers, which Werkzeug and
@@ -40,8 +40,17 @@ def header_values(headers: Headers | None, lower_name: str) -> list[str]:
     """
     if headers is None:
         return []
+    size = len(lower_name)
     found: list[str] = []
     for name, value in headers.items():
-        if _text(name).lower() == lower_name:
-            found.append(_text(value))
+        # This runs on every request, over every header: compare lengths first so the other
+        # headers are skipped without being decoded or lowered. It cannot skip a match: a
+        # bytes name decodes (latin-1) to as many characters, and a name whose lower() is
+        # ASCII has the same length (the one character that lowers to two, U+0130, lowers
+        # to a non-ASCII pair).
+        if (
+            len(name) == size
+            and (name.lower() if type(name) is str else _text(name).lower()) == lower_name
+        ):
+            found.append(value if type(value) is str else _text(value))
     return found

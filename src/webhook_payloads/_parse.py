@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, overload
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from ._base import UnknownEvent, WebhookEvent
 from ._registry import Provider, ProviderSpec, get_spec
 from ._signing import Secrets, normalize_secrets
 from .exceptions import (
@@ -21,6 +20,8 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    # The models are imported with the first provider, not with the package: see _invalid().
+    from ._base import UnknownEvent, WebhookEvent
     from ._headers import Headers
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
@@ -145,24 +146,46 @@ def parse(
         VerificationStarted(code='VERIFICATION_STARTED', verification_id='v-1')
     """
     spec = get_spec(provider)
-    name = spec.provider.value
-    keys = _keys_for(spec, secret, verify, signature_scheme)
-    data = _as_bytes(body, name, max_body_size)
-    if keys is not None and spec.verifier is not None:
-        spec.verifier(data, headers, keys, signature_scheme)
-    return validate(spec, data, allow_unknown=allow_unknown)
+    verifier = spec.verifier
+    if verifier is not None and verify and secret is not None:
+        # _keys_for()'s answer in the usual case, without the call: a signed provider and
+        # a secret given.
+        keys: tuple[bytes, ...] | None = normalize_secrets(secret, provider=spec.name)
+    else:
+        keys = _keys_for(spec, secret, verify, signature_scheme)
+    # Raw bytes within a valid limit, what nearly every call passes, need no conversion.
+    if (
+        type(body) is bytes
+        and type(max_body_size) is int
+        and max_body_size > 0
+        and len(body) <= max_body_size
+    ):
+        data = body
+    else:
+        data = _as_bytes(body, spec.name, max_body_size)
+    if keys is not None and verifier is not None:
+        verifier(data, headers, keys, signature_scheme)
+    # validate()'s body, inlined: parse() runs on every request and a call costs as much as
+    # the checks above. Keep the two in step.
+    try:
+        event: WebhookEvent = spec.adapter.validate_json(data)
+    except ValidationError as exc:
+        details = exc.errors(include_url=False, include_context=True, include_input=False)
+    else:
+        return event
+    return _invalid(spec, data, details, allow_unknown)
 
 
 def _keys_for(
     spec: ProviderSpec, secret: Secrets | None, verify: bool, scheme: object | None
 ) -> tuple[bytes, ...] | None:
-    name = spec.provider.value
     if spec.verifier is None:
         if secret is not None or scheme is not None:
-            raise ConfigurationError(spec.unsigned_reason, provider=name)
+            raise ConfigurationError(spec.unsigned_reason, provider=spec.name)
         return None
     if not verify:
         return None
+    name = spec.name
     if secret is None:
         raise ConfigurationError(
             f"{name} signs its webhooks but no secret was given; pass secret=... "
@@ -225,8 +248,19 @@ def validate(
         details = exc.errors(include_url=False, include_context=True, include_input=False)
     else:
         return event
+    return _invalid(spec, data, details, allow_unknown)
+
+
+def _invalid(
+    spec: ProviderSpec, data: bytes, details: list[Any], allow_unknown: bool
+) -> UnknownEvent:
+    """Raise the error for ``details``, or return an :class:`UnknownEvent` if allowed."""
     error = _translate(spec, data, details)
     if isinstance(error, UnknownEventError) and allow_unknown:
+        # Imported here, not at the top: a provider module has loaded the models by now, and
+        # importing the package stays free of model building.
+        from ._base import UnknownEvent  # noqa: PLC0415
+
         return UnknownEvent(
             provider=spec.provider.value, event_type=error.event_type, payload=dict(error.payload)
         )

@@ -85,6 +85,8 @@ class ProviderSpec:
         unsigned_reason: For unsigned providers, why a secret makes no sense (an error message).
         adapter: The ``TypeAdapter`` of ``union``, built once with the spec.
         event_classes: Event type (the discriminator's value) -> event class, in union order.
+        name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
+            it on every call and an enum's ``value`` is a property).
     """
 
     provider: Provider
@@ -94,6 +96,7 @@ class ProviderSpec:
     unsigned_reason: str = ""
     adapter: TypeAdapter[Any] = field(init=False, repr=False)
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
+    name: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the adapter and the event-type table once, when the provider is first used."""
@@ -107,6 +110,7 @@ class ProviderSpec:
         # Frozen dataclass: these are derived once here and never change afterwards.
         object.__setattr__(self, "adapter", TypeAdapter(self.union))
         object.__setattr__(self, "event_classes", MappingProxyType(table))
+        object.__setattr__(self, "name", self.provider.value)
 
 
 def _discriminator_field(cls: type[WebhookEvent], wire_name: str) -> FieldInfo:

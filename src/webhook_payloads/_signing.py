@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
 from ._headers import header_values
@@ -43,6 +43,11 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
     Raises:
         ConfigurationError: No secret was given, or one of them is empty or not str/bytes.
     """
+    # One non-empty secret is what nearly every call passes: return it without the loop.
+    if type(secret) is str and secret:
+        return (secret.encode("utf-8"),)
+    if type(secret) is bytes and secret:
+        return (secret,)
     items: Sequence[object] = (
         [secret] if isinstance(secret, (str, bytes, bytearray)) else list(secret)
     )
@@ -74,7 +79,8 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
 
 def hmac_sha256(key: bytes, body: bytes) -> bytes:
     """The raw HMAC-SHA256 digest of ``body`` under ``key``."""
-    return hmac.new(key, body, hashlib.sha256).digest()
+    # The one-shot form: the same digest as hmac.new(...).digest(), without the HMAC object.
+    return hmac.digest(key, body, "sha256")
 
 
 def verify_hex(
@@ -156,6 +162,12 @@ class HexHeaderScheme:
 
     provider: str
     header: str
+    _lower_header: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Lower-case the header name once, not on every request."""
+        # Frozen dataclass: derived once here and never changed afterwards.
+        object.__setattr__(self, "_lower_header", self.header.lower())
 
     def __call__(
         self,
@@ -173,7 +185,7 @@ class HexHeaderScheme:
             )
         verify_hex(
             body,
-            header_values(headers, self.header.lower()),
+            header_values(headers, self._lower_header),
             keys,
             provider=self.provider,
             header=self.header,

@@ -1,0 +1,71 @@
+"""What an expert writes by hand for Mastercard report webhooks: the baseline for ``parse``.
+
+Written from Mastercard's report-webhook page, independently of webhook_payloads' models:
+one minimal model per ``eventName``, a discriminated union, one cached ``TypeAdapter``.
+These webhooks are not signed, so there is nothing to verify. ``customerId`` arrives as a
+JSON number in Mastercard's examples and as a string elsewhere; the expert coerces it to
+``str``. Nothing from webhook_payloads is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class CustomField(BaseModel):
+    """One of ``reportCustomFields``."""
+
+    label: str
+    value: str
+    shown: bool
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    id: str
+    consumerId: Optional[str] = None  # noqa: N815, UP045 - wire names, as experts write them
+    consumerSsn: Optional[str] = None  # noqa: N815, UP045
+    type: Optional[str] = None  # noqa: UP045
+    status: Optional[str] = None  # noqa: UP045
+    portfolioId: Optional[str] = None  # noqa: N815, UP045
+    customerId: Optional[str] = None  # noqa: N815, UP045
+    reportCustomFields: list[CustomField] = []  # noqa: N815
+
+
+class InProgress(_Report):
+    """``inProgress``."""
+
+    eventName: Literal["inProgress"]  # noqa: N815
+
+
+class Failed(_Report):
+    """``failed``."""
+
+    eventName: Literal["failed"]  # noqa: N815
+
+
+class Done(_Report):
+    """``done``."""
+
+    eventName: Literal["done"]  # noqa: N815
+
+
+class PrimaryFieldUpdate(_Report):
+    """``primaryFieldUpdate``."""
+
+    eventName: Literal["primaryFieldUpdate"]  # noqa: N815
+
+
+MastercardEvent = Annotated[
+    Union[InProgress, Failed, Done, PrimaryFieldUpdate],  # noqa: UP007 - as experts write it
+    Field(discriminator="eventName"),
+]
+ADAPTER: TypeAdapter[MastercardEvent] = TypeAdapter(MastercardEvent)
+
+
+def handle(body: bytes) -> object:
+    """Validate the body in one pass (there is no signature to check)."""
+    return ADAPTER.validate_json(body)

@@ -1,0 +1,227 @@
+"""The shortcuts taken for speed give exactly the answers of the general code they skip."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import webhook_payloads
+from webhook_payloads import (
+    BodyTooLargeError,
+    ConfigurationError,
+    PayloadValidationError,
+    SignatureError,
+    UnknownEvent,
+    _base,
+    parse,
+)
+from webhook_payloads._headers import header_values
+from webhook_payloads._registry import Provider, get_spec
+from webhook_payloads._signing import HexHeaderScheme, normalize_secrets
+from webhook_payloads.payscore import ReportReady
+
+SECRET = "s3cr3t"
+BODY = (
+    b'{"code": "REPORT_READY", "applicant_group_id": "g-1", "report_id": "r-1",'
+    b' "report_type": "income"}'
+)
+SIGNATURE = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
+
+
+def reference_header_values(
+    pairs: list[tuple[str | bytes, str | bytes]], lower_name: str
+) -> list[str]:
+    """The lookup as first written: decode and lower every name, keep every match."""
+
+    def text(value: str | bytes) -> str:
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+
+    return [text(value) for name, value in pairs if text(name).lower() == lower_name]
+
+
+class MultiHeaders:
+    """Keeps repeated headers, as Werkzeug's and Starlette's ``Headers`` do."""
+
+    def __init__(self, pairs: list[tuple[str | bytes, str | bytes]]) -> None:
+        self.pairs = pairs
+
+    def items(self) -> Iterator[tuple[str | bytes, str | bytes]]:
+        return iter(self.pairs)
+
+
+TARGET = "verification-signature"
+name_text = st.one_of(
+    # Every letter-case variant of the target name, and near misses of the same length.
+    st.lists(st.booleans(), min_size=len(TARGET), max_size=len(TARGET)).map(
+        lambda upper: "".join(c.upper() if u else c for c, u in zip(TARGET, upper, strict=True))
+    ),
+    st.sampled_from(
+        [
+            "verification-signaturE",
+            "verification_signature",
+            "verification-signatur\u0130",
+            "verification-signatur\u212a",
+            "Content-Type",
+            "X-Request-Id",
+            "",
+        ]
+    ),
+    st.text(max_size=30),
+)
+header_name = st.one_of(name_text, name_text.map(lambda s: s.encode("utf-8", "surrogatepass")))
+header_value = st.one_of(st.text(max_size=8), st.binary(max_size=8))
+header_pairs = st.lists(st.tuples(header_name, header_value), max_size=8)
+
+
+@given(header_pairs)
+def test_header_lookup_matches_the_reference_for_repeated_headers(
+    pairs: list[tuple[str | bytes, str | bytes]],
+) -> None:
+    assert header_values(MultiHeaders(pairs), TARGET) == reference_header_values(pairs, TARGET)
+
+
+@given(header_pairs)
+def test_header_lookup_matches_the_reference_for_a_dict(
+    pairs: list[tuple[str | bytes, str | bytes]],
+) -> None:
+    headers = dict(pairs)
+    assert header_values(headers, TARGET) == reference_header_values(list(headers.items()), TARGET)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Verification-Signature": SIGNATURE, "verification-signature": SIGNATURE},
+        MultiHeaders([("Verification-Signature", SIGNATURE), (b"VERIFICATION-SIGNATURE", b"x")]),
+    ],
+    ids=["dict-case-variants", "repeated"],
+)
+def test_a_repeated_signature_header_is_refused(headers: object) -> None:
+    with pytest.raises(SignatureError) as caught:
+        parse("payscore", BODY, headers, secret=SECRET)  # type: ignore[call-overload]
+    assert caught.value.reason == "malformed"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"verification-signature": SIGNATURE},
+        {"VERIFICATION-SIGNATURE": SIGNATURE.upper()},
+        {b"Verification-Signature": SIGNATURE.encode()},
+        MultiHeaders([(b"host", b"example.com"), (b"verification-signature", SIGNATURE.encode())]),
+    ],
+    ids=["lower", "upper-and-upper-hex", "bytes-dict", "bytes-pairs"],
+)
+def test_the_signature_header_is_found_in_any_case_and_type(headers: object) -> None:
+    event = parse("payscore", BODY, headers, secret=SECRET)  # type: ignore[call-overload]
+    assert isinstance(event, ReportReady)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [BODY, bytearray(BODY), memoryview(BODY), BODY.decode()],
+    ids=["bytes", "bytearray", "memoryview", "str"],
+)
+def test_every_body_type_gives_the_same_event(body: bytes | bytearray | memoryview | str) -> None:
+    headers = {"Verification-Signature": SIGNATURE}
+    assert parse("payscore", body, headers, secret=SECRET) == parse(
+        "payscore", BODY, headers, secret=SECRET
+    )
+
+
+def test_a_body_exactly_at_the_limit_passes_and_one_byte_more_is_refused() -> None:
+    headers = {"Verification-Signature": SIGNATURE}
+    assert parse("payscore", BODY, headers, secret=SECRET, max_body_size=len(BODY))
+    with pytest.raises(BodyTooLargeError):
+        parse("payscore", BODY, headers, secret=SECRET, max_body_size=len(BODY) - 1)
+
+
+@pytest.mark.parametrize("limit", [0, -1, True, 1.5, "1024"])
+def test_a_bad_limit_is_a_configuration_error_for_bytes_too(limit: object) -> None:
+    with pytest.raises(ConfigurationError):
+        parse("payscore", b"", verify=False, max_body_size=limit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("secret", "keys"),
+    [
+        ("k", (b"k",)),
+        (b"k", (b"k",)),
+        (bytearray(b"k"), (b"k",)),
+        (["a", b"b"], (b"a", b"b")),
+        (("a",), (b"a",)),
+    ],
+)
+def test_secrets_normalise_the_same_on_every_path(secret: object, keys: tuple[bytes, ...]) -> None:
+    assert normalize_secrets(secret) == keys  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("secret", ["", b"", [], [""], [1]])
+def test_unusable_secrets_are_refused(secret: object) -> None:
+    with pytest.raises(ConfigurationError):
+        normalize_secrets(secret)  # type: ignore[arg-type]
+
+
+def test_validation_errors_are_not_chained() -> None:
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("payscore", b'{"code": "REPORT_READY"}', verify=False)
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+def test_unknown_events_are_returned_when_allowed() -> None:
+    event = parse("payscore", b'{"code": "NEW_THING", "x": 1}', verify=False, allow_unknown=True)
+    assert isinstance(event, UnknownEvent)
+    assert (event.provider, event.event_type, event.payload) == (
+        "payscore",
+        "NEW_THING",
+        {
+            "code": "NEW_THING",
+            "x": 1,
+        },
+    )
+
+
+def test_the_derived_header_name_leaves_scheme_equality_and_repr_alone() -> None:
+    scheme = HexHeaderScheme(provider="p", header="X-Sig")
+    assert scheme == HexHeaderScheme(provider="p", header="X-Sig")
+    assert repr(scheme) == "HexHeaderScheme(provider='p', header='X-Sig')"
+
+
+def test_spec_name_is_the_plain_provider_id() -> None:
+    for provider in (Provider.PAYSCORE, Provider.PAYSCORE_V1):
+        spec = get_spec(provider)
+        assert spec.name == provider.value
+        assert type(spec.name) is str
+
+
+def test_model_bases_load_on_first_access_and_are_the_real_classes() -> None:
+    assert webhook_payloads.EventModel is _base.EventModel
+    assert webhook_payloads.WebhookEvent is _base.WebhookEvent
+    assert webhook_payloads.UnknownEvent is _base.UnknownEvent
+    assert {"EventModel", "UnknownEvent", "WebhookEvent", "parse"} <= set(dir(webhook_payloads))
+    assert set(webhook_payloads.__all__) <= set(dir(webhook_payloads))
+    with pytest.raises(AttributeError, match="no_such_name"):
+        webhook_payloads.no_such_name  # noqa: B018 - the attribute access is the test
+
+
+def test_importing_the_package_builds_no_models() -> None:
+    code = (
+        "import sys, webhook_payloads\n"
+        "loaded = sorted(m for m in sys.modules if m in {'pydantic.main',"
+        " 'webhook_payloads._base', 'webhook_payloads.payscore'})\n"
+        "print(loaded)\n"
+        "from webhook_payloads import UnknownEvent\n"
+        "print('webhook_payloads._base' in sys.modules)\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter running our own code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
