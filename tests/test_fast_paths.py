@@ -225,3 +225,13 @@ def test_importing_the_package_builds_no_models() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+@pytest.mark.parametrize("provider", ["nope", "", 1, None, ["payscore"], b"payscore"])
+def test_lookup_by_plain_str_still_refuses_what_is_not_an_id(provider: object) -> None:
+    with pytest.raises(webhook_payloads.UnknownProviderError):
+        get_spec(provider)
+
+
+def test_a_provider_member_and_its_id_find_the_same_spec() -> None:
+    assert get_spec(Provider.PAYSCORE_V1) is get_spec("payscore_v1")

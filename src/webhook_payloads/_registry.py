@@ -128,6 +128,11 @@ _SPEC_MODULES: Final[Mapping[Provider, str]] = MappingProxyType(
 )
 
 
+# The same table keyed by plain str, for get_spec(): a str key finds a str entry without the
+# str-vs-enum comparison, and a dict lookup skips the proxy. Derived, never changed.
+_PATHS: Final[dict[str, str]] = {p.value: path for p, path in _SPEC_MODULES.items()}
+
+
 def get_spec(provider: object) -> ProviderSpec:
     """The spec of ``provider`` (a ``Provider`` or its string id), importing its module once.
 
@@ -135,7 +140,7 @@ def get_spec(provider: object) -> ProviderSpec:
         UnknownProviderError: ``provider`` is not a known id.
     """
     # A Provider member hashes and compares as its string id, so one lookup serves both.
-    path = _SPEC_MODULES.get(provider) if isinstance(provider, str) else None  # type: ignore[call-overload]
+    path = _PATHS.get(provider) if isinstance(provider, str) else None
     if path is None:
         shown = provider[:64] if isinstance(provider, str) else type(provider).__name__
         raise UnknownProviderError(shown, [p.value for p in _SPEC_MODULES])
