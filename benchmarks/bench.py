@@ -720,11 +720,19 @@ def scaling(
         headers = payscore_headers(body)
         return lambda: parse("payscore", body, headers, secret=SECRET)
 
-    # Until Mastercard and AndDone are built in, Payscore stands in: signed, with a field it
-    # does not document growing. The library keeps such fields (model_extra) where the
-    # expert's models drop them, so no expert line is drawn for it.
+    def payscore_expert(body: bytes) -> Callable[[], object]:
+        headers, key = payscore_headers(body), SECRET.encode()
+        return lambda: expert_payscore.handle_keeping_unknown(body, headers, key)
+
+    # Payscore too, signed, with a field it does not document growing: the library keeps such
+    # fields (model_extra), so the expert's models here keep them as well.
     cases.append(
-        ("payscore (signed; an undocumented field grows)", payscore_body, None, payscore_library)
+        (
+            "payscore (signed; an undocumented field grows)",
+            payscore_body,
+            payscore_expert,
+            payscore_library,
+        )
     )
     if is_registered("mastercard"):
         cases.append(
@@ -768,6 +776,18 @@ def scaling(
             series.append(theirs)
         k = mine.exponent()
         expert_k = theirs.exponent() if theirs else None
+        if theirs is not None:
+            figures.append(
+                Figure(
+                    f"parse() at {mine.sizes[-1]} B: {label.split(' ')[0]}",
+                    "expert",
+                    "s",
+                    theirs.seconds[-1],
+                    mine.seconds[-1],
+                    mine.seconds[-1] / theirs.seconds[-1],
+                    target=1.10,
+                )
+            )
         figures.append(
             Figure(
                 f"scaling exponent k: {label.split(' ')[0]}",

@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class VerificationStarted(BaseModel):
@@ -57,3 +57,40 @@ def handle(body: bytes, headers: Mapping[str, str], secret: bytes) -> object:
     if not hmac.compare_digest(expected, received):
         raise PermissionError("bad signature")
     return ADAPTER.validate_json(body)
+
+
+class _KeepUnknown(BaseModel):
+    # The same models for an expert who keeps the fields Payscore may add (as the library
+    # does); used where a body carries such fields, to compare like with like.
+    model_config = ConfigDict(extra="allow")
+
+
+class VerificationStartedKeep(VerificationStarted, _KeepUnknown):
+    """``VERIFICATION_STARTED``, keeping unknown fields."""
+
+
+class VerificationCompletedKeep(VerificationCompleted, _KeepUnknown):
+    """``VERIFICATION_COMPLETED``, keeping unknown fields."""
+
+
+class ReportReadyKeep(ReportReady, _KeepUnknown):
+    """``REPORT_READY``, keeping unknown fields."""
+
+
+ADAPTER_KEEPING_UNKNOWN: TypeAdapter[object] = TypeAdapter(
+    Annotated[
+        Union[VerificationStartedKeep, VerificationCompletedKeep, ReportReadyKeep],  # noqa: UP007
+        Field(discriminator="code"),
+    ]
+)
+
+
+def handle_keeping_unknown(body: bytes, headers: Mapping[str, str], secret: bytes) -> object:
+    """:func:`handle`, keeping the fields the models do not declare."""
+    received = headers.get("Verification-Signature")
+    if received is None:
+        raise PermissionError("missing signature")
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, received):
+        raise PermissionError("bad signature")
+    return ADAPTER_KEEPING_UNKNOWN.validate_json(body)
