@@ -139,12 +139,13 @@ def _secrets(args: argparse.Namespace) -> list[str] | None:
 
 
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
+    headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
     event: WebhookEvent | UnknownEvent = parse(
         provider,
         body,
-        _headers(args, parser),
+        headers,
         secret=_secrets(args),
         verify=not args.no_verify,
         allow_unknown=args.allow_unknown,
