@@ -321,3 +321,12 @@ def test_arbitrary_json_objects_raise_only_webhook_errors(
     except WebhookError:
         return
     assert event.event_type == code
+
+
+def test_unicode_escapes_in_keys_and_values_decode_exactly() -> None:
+    # pydantic 2.7's JSON parser garbled escaped non-ASCII text (and crashed on some of it),
+    # which is why the lowest supported pydantic is 2.8: keep that floor honest.
+    body = rb'{"code": "NEW_\u00a8", "\u00fe\ud83d\ude00": ["\u00e9"]}'
+    event = parse("payscore", body, verify=False, allow_unknown=True)
+    assert event.event_type == "NEW_\u00a8"
+    assert event.payload == {"code": "NEW_\u00a8", "\u00fe\U0001f600": ["\u00e9"]}
