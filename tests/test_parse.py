@@ -330,3 +330,30 @@ def test_unicode_escapes_in_keys_and_values_decode_exactly() -> None:
     event = parse("payscore", body, verify=False, allow_unknown=True)
     assert event.event_type == "NEW_\u00a8"
     assert event.payload == {"code": "NEW_\u00a8", "\u00fe\U0001f600": ["\u00e9"]}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Verification-Signature", "00")],
+        {"Verification-Signature": None},
+        {None: "x"},
+        {"Verification-Signature": 5},
+        "Verification-Signature: 00",
+    ],
+    ids=["list-of-pairs", "none-value", "none-name", "int-value", "string"],
+)
+def test_headers_that_are_not_a_mapping_of_text(headers: object) -> None:
+    with pytest.raises(ConfigurationError, match="headers must be a mapping"):
+        parse("payscore", STARTED, headers, secret="s")  # type: ignore[call-overload]
+
+
+def test_header_names_and_values_may_be_bytes_or_bytearray(secret: str) -> None:
+    from webhook_payloads.payscore import sign
+
+    signature = sign(STARTED, secret)
+    for headers in (
+        {b"verification-signature": signature.encode()},
+        {"Verification-Signature": bytearray(signature.encode())},
+    ):
+        assert parse("payscore", STARTED, headers, secret=secret).event_type
