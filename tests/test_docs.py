@@ -10,6 +10,7 @@ The rules, for whoever writes a page:
 * ```` ```console ```` blocks: each ``$ webhook-payloads ...`` line runs the command line in
   process and must print the lines under it, stdout and stderr together; other commands
   (``pip install``, ...) are shown, not run.
+* The ``>>>`` examples in the library's docstrings (shown in the API reference) run too.
 * ``<!-- no-run -->`` on the line directly above a fence skips that block. Use it only where
   running is truly impossible.
 """
@@ -19,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import doctest
+import importlib
 import io
+import pkgutil
 import re
 import shlex
 import sys
@@ -193,6 +196,30 @@ def run_markdown(path: Path) -> int:
 def test_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     run_markdown(path)
+
+
+def library_modules() -> list[str]:
+    import webhook_payloads  # noqa: PLC0415 - only to find its path
+
+    found = pkgutil.walk_packages(webhook_payloads.__path__, "webhook_payloads.")
+    # __main__ runs the command line when imported.
+    names = sorted(info.name for info in found if not info.name.endswith(".__main__"))
+    return ["webhook_payloads", *names]
+
+
+@pytest.mark.parametrize("name", library_modules())
+def test_docstring_examples_run(name: str) -> None:
+    # The API reference pages show the docstrings' >>> examples: they must run too.
+    try:
+        module = importlib.import_module(name)
+    except ImportError as exc:  # an integration whose framework is not installed here
+        pytest.skip(f"{name} needs {exc.name}")
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=_FLAGS)
+    report = io.StringIO()
+    for test in finder.find(module, name, module=module):
+        runner.run(test, out=report.write)
+    assert runner.failures == 0, report.getvalue()
 
 
 # --- the harness itself ------------------------------------------------------------------

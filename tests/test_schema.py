@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from webhook_payloads import (
+    EventModel,
     PayloadError,
     Provider,
     UnknownProviderError,
@@ -23,7 +24,7 @@ from webhook_payloads import (
 from webhook_payloads._cli import main
 from webhook_payloads._registry import get_spec, registered_providers
 from webhook_payloads._samples import sample_body, sample_names
-from webhook_payloads._schema import attribute_docstrings, plain_text
+from webhook_payloads._schema import _describe, attribute_docstrings, plain_text
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
 PROVIDERS = [p.value for p in registered_providers()]
@@ -141,6 +142,15 @@ def test_fields_carry_their_docstrings(provider: str) -> None:
         for name, text in attribute_docstrings(cls).items():
             wire = cls.model_fields[name].alias or name
             assert definition["properties"][wire]["description"] == plain_text(text)
+
+
+def test_models_without_docstrings_get_no_inherited_description() -> None:
+    class Bare(EventModel):
+        x: int
+
+    definition: dict[str, Any] = {"properties": {"x": {"type": "integer"}}}
+    _describe(Bare, definition)
+    assert definition == {"properties": {"x": {"type": "integer"}}}
 
 
 def test_docstring_roles_become_plain_code() -> None:

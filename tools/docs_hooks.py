@@ -135,6 +135,11 @@ def markdown_text(docstring: str | None) -> str:
     return "".join(p if p.startswith("`") else p.replace("|", "\\|") for p in parts)
 
 
+def own_doc(cls: type) -> str:
+    """A class's own docstring as one line of Markdown (never a base class's)."""
+    return markdown_text(inspect.cleandoc(cls.__doc__) if cls.__doc__ else None)
+
+
 def summary(docstring: str | None) -> str:
     """The first paragraph of a docstring, as one line of Markdown."""
     if not docstring:
@@ -237,7 +242,7 @@ def event_tables(provider: str) -> str:
             "",
             f"### `{event_type}` {{ #{_anchor(spec.provider.value, event_type)} }}",
             "",
-            f"{_ref(cls)}: {markdown_text(inspect.getdoc(cls))}",
+            f"{_ref(cls)}: {own_doc(cls)}",
             "",
             *field_table(cls, nested, field),
             "",
@@ -262,7 +267,7 @@ def event_tables(provider: str) -> str:
             f"### `{model.__name__}` {{ #{spec.provider.value.replace('_', '-')}-"
             f"{model.__name__.lower()} }}",
             "",
-            f"{_ref(model)} (a nested object): {markdown_text(inspect.getdoc(model))}",
+            f"{_ref(model)} (a nested object): {own_doc(model)}",
             "",
             *field_table(model, nested),
         ]

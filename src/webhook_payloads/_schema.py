@@ -93,9 +93,9 @@ def _mentioned_models(annotation: object) -> list[type[BaseModel]]:
 
 def _describe(model: type[BaseModel], definition: dict[str, Any]) -> None:
     """Give the definition the class's and the fields' docstrings, as plain text."""
-    doc = inspect.getdoc(model)
-    if doc:
-        definition["description"] = plain_text(doc)
+    # The class's own docstring: inspect.getdoc() would fall back to a base class's.
+    if model.__doc__:
+        definition["description"] = plain_text(inspect.cleandoc(model.__doc__))
     properties: dict[str, Any] = definition.get("properties", {})
     docs = attribute_docstrings(model)
     for name, info in model.model_fields.items():
