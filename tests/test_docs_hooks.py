@@ -8,13 +8,15 @@ import types
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pytest
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
-from webhook_payloads import EventModel, Provider
-from webhook_payloads._registry import get_spec, registered_providers
+from webhook_payloads import EventModel, Provider, WebhookEvent
+from webhook_payloads import _schema as schema_module
+from webhook_payloads._registry import ProviderSpec, get_spec, registered_providers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,11 +76,24 @@ def test_nested_models_are_collected_once() -> None:
     assert nested == [Inner]
 
 
-def test_nested_models_get_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nested_models_are_linked_and_collected() -> None:
     nested: list[type] = []
-    rows = hooks.field_table(Outer, nested)
-    assert rows[2] == "| `items` | `items` | `list[Inner]` | yes |  |"
+    rows = hooks.field_table(Outer, nested, None, "p")
+    assert rows[2] == "| `items` | `items` | `list[Inner]` | yes | See [`Inner`](#p-inner). |"
     assert nested == [Inner]
+
+
+@pytest.mark.parametrize(
+    ("name", "anchor"),
+    [
+        ("inProgress", "mastercard-inprogress"),
+        ("ReportGenerated", "mastercard-reportgenerated"),
+        ("NO_BANK", "mastercard-no-bank"),
+        ("a.b c", "mastercard-a-b-c"),
+    ],
+)
+def test_anchors_are_valid_ids(name: str, anchor: str) -> None:
+    assert hooks._anchor("mastercard", name) == anchor
 
 
 @pytest.mark.parametrize(
@@ -121,6 +136,8 @@ def test_payscore_table_shows_types_optionality_and_docstrings() -> None:
 def test_payscore_v1_table_documents_nested_personal_data() -> None:
     text = hooks.event_tables("payscore_v1")
     assert "### `Applicant` { #payscore-v1-applicant }" in text
+    assert "| `value` | `value` | `Applicant` | yes | Who was added or removed" in text
+    assert "See [`Applicant`](#payscore-v1-applicant). |" in text
     assert "| `applicant_email` | `applicant_email` | `str` | yes | Personal data" in text
     assert "**Properties:** `bank_name`: The applicant's bank" in text
 
@@ -193,3 +210,80 @@ def test_mkdocs_config_uses_the_hooks_and_lists_every_page() -> None:
     assert "  - tools/docs_hooks.py\n" in config
     for page in sorted((ROOT / "docs").rglob("*.md")):
         assert f" {page.relative_to(ROOT / 'docs').as_posix()}\n" in config, page
+
+
+# --- a provider shaped like Mastercard and AndDone: camelCase wire names, nesting ----------
+
+
+class _Camel(EventModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class _Attachment(_Camel):
+    """A file the report links to."""
+
+    file_name: str
+    """Its name."""
+
+
+class _Report(_Camel):
+    """The report the event is about."""
+
+    report_id: str
+    attachments: list[_Attachment] = Field(default_factory=list)
+
+
+class _Done(WebhookEvent, _Camel):
+    """A report is done."""
+
+    provider: ClassVar[str] = "camel"
+    event_type_field: ClassVar[str] = "event_name"
+
+    event_name: Literal["done"]
+    customer_id: str
+    """Whose report."""
+    sent_at: datetime | None = None
+    report: _Report
+
+
+class _Failed(WebhookEvent, _Camel):
+    """A report failed."""
+
+    provider: ClassVar[str] = "camel"
+    event_type_field: ClassVar[str] = "event_name"
+
+    event_name: Literal["failed"]
+
+
+def _camel_spec() -> ProviderSpec:
+    union = Annotated[_Done | _Failed, Field(discriminator="event_name")]
+    return ProviderSpec(Provider.MASTERCARD, union, "eventName", None, "unsigned")
+
+
+def test_camel_case_provider_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hooks, "get_spec", lambda _provider: _camel_spec())
+    text = hooks.event_tables("mastercard")
+    assert '| `event_name` | `eventName` | `"done"` | yes | The event type. |' in text
+    assert "| `customer_id` | `customerId` | `str` | yes | Whose report. |" in text
+    assert "| `sent_at` | `sentAt` | `datetime | None` | no (default `None`) |  |" in text
+    assert (
+        "| `attachments` | `attachments` | `list[_Attachment]` | no "
+        "| See [`_Attachment`](#mastercard-attachment). |"
+    ) in text
+    assert (
+        "| `report` | `report` | `_Report` | yes | See [`_Report`](#mastercard-report). |" in text
+    )
+    assert "### `_Report` { #mastercard-report }" in text
+    assert "### `_Attachment` { #mastercard-attachment }" in text  # nested twice over
+    # Events that keep the base class's key say nothing rather than something generic.
+    assert "Idempotency key" not in text
+    assert "| `file_name` | `fileName` | `str` | yes | Its name. |" in text
+
+
+def test_camel_case_provider_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema_module, "get_spec", lambda _provider: _camel_spec())
+    schema = schema_module.json_schema("mastercard")
+    done = schema["$defs"]["_Done"]["properties"]
+    assert done["customerId"]["description"] == "Whose report."
+    assert schema["$defs"]["_Attachment"]["properties"]["fileName"]["description"] == "Its name."
+    assert schema["discriminator"]["propertyName"] == "eventName"

@@ -168,7 +168,10 @@ def _required(info: FieldInfo) -> str:
 
 
 def field_table(
-    model: type[BaseModel], nested: list[type[BaseModel]], discriminator: str | None = None
+    model: type[BaseModel],
+    nested: list[type[BaseModel]],
+    discriminator: str | None = None,
+    provider: str = "",
 ) -> list[str]:
     """Markdown table rows describing ``model``'s fields, the discriminator first.
 
@@ -176,6 +179,7 @@ def field_table(
         model: The event or nested model.
         nested: Nested model classes met so far; those found here are appended.
         discriminator: The wire name of the field that carries the event type, if any.
+        provider: The provider id, to link nested models to their tables on the same page.
     """
     docs = attribute_docstrings(model)
     rows = [
@@ -190,7 +194,12 @@ def field_table(
         if not info.repr:
             description = f"{description} Personal data: not in `repr()`.".lstrip()
         wire = _wire_name(name, info)
-        kind = _cell_code(type_name(info.annotation, nested))
+        mentioned: list[type[BaseModel]] = []
+        kind = _cell_code(type_name(info.annotation, mentioned))
+        nested.extend(m for m in mentioned if m not in nested)
+        links = ", ".join(f"[`{m.__name__}`](#{_anchor(provider, m.__name__)})" for m in mentioned)
+        if links:
+            description = f"{description} See {links}.".lstrip()
         rows.append(f"| `{name}` | `{wire}` | {kind} | {_required(info)} | {description} |")
     return rows
 
@@ -205,8 +214,9 @@ def _properties(cls: type[WebhookEvent]) -> Iterator[tuple[str, str]]:
                 yield name, summary(value.__doc__)
 
 
-def _anchor(provider: str, event_type: str) -> str:
-    return f"{provider}-{event_type}".lower().replace("_", "-")
+def _anchor(provider: str, name: str) -> str:
+    """A heading id that is valid whatever the event type or class name looks like."""
+    return re.sub(r"[^a-z0-9]+", "-", f"{provider}-{name}".lower()).strip("-")
 
 
 def _ref(cls: type) -> str:
@@ -244,10 +254,11 @@ def event_tables(provider: str) -> str:
             "",
             f"{_ref(cls)}: {own_doc(cls)}",
             "",
-            *field_table(cls, nested, field),
+            *field_table(cls, nested, field, spec.provider.value),
             "",
         ]
-        key_doc = summary(getattr(cls, "idempotency_key").__doc__)  # noqa: B009 - a property
+        key = cls.idempotency_key
+        key_doc = summary(key.__doc__) if key is not WebhookEvent.idempotency_key else ""
         if key_doc:
             lines.append(f"**Idempotency key:** {key_doc}")
             lines.append("")
@@ -264,12 +275,11 @@ def event_tables(provider: str) -> str:
         done.add(model)
         lines += [
             "",
-            f"### `{model.__name__}` {{ #{spec.provider.value.replace('_', '-')}-"
-            f"{model.__name__.lower()} }}",
+            f"### `{model.__name__}` {{ #{_anchor(spec.provider.value, model.__name__)} }}",
             "",
             f"{_ref(model)} (a nested object): {own_doc(model)}",
             "",
-            *field_table(model, nested),
+            *field_table(model, nested, None, spec.provider.value),
         ]
     return "\n".join(lines) + "\n"
 
