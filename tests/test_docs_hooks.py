@@ -133,6 +133,14 @@ def test_payscore_table_shows_types_optionality_and_docstrings() -> None:
     assert "**Idempotency key:** `REPORT_READY:<report_id>`." in text
 
 
+def test_classes_link_to_their_api_entry_only_when_exported() -> None:
+    from webhook_payloads.payscore_v1 import Applicant, BankEvent  # noqa: PLC0415
+
+    assert hooks._ref(Applicant) == "[`Applicant`][webhook_payloads.payscore_v1.Applicant]"
+    assert hooks._ref(BankEvent) == "[`BankEvent`][webhook_payloads.payscore_v1.BankEvent]"
+    assert hooks._ref(Inner) == "`Inner`"
+
+
 def test_payscore_v1_table_documents_nested_personal_data() -> None:
     text = hooks.event_tables("payscore_v1")
     assert "### `Applicant` { #payscore-v1-applicant }" in text
@@ -274,6 +282,8 @@ def test_camel_case_provider_tables(monkeypatch: pytest.MonkeyPatch) -> None:
         "| `report` | `report` | `_Report` | yes | See [`_Report`](#mastercard-report). |" in text
     )
     assert "### `_Report` { #mastercard-report }" in text
+    # Not exported by a package: named, not linked (a dead link fails the strict build).
+    assert "| [`done`](#mastercard-done) | `_Done` | A report is done. |" in text
     assert "### `_Attachment` { #mastercard-attachment }" in text  # nested twice over
     # Events that keep the base class's key say nothing rather than something generic.
     assert "Idempotency key" not in text

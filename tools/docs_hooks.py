@@ -21,6 +21,7 @@ import inspect
 import logging
 import pkgutil
 import re
+import sys
 import types
 import typing
 from collections.abc import Iterator
@@ -220,9 +221,16 @@ def _anchor(provider: str, name: str) -> str:
 
 
 def _ref(cls: type) -> str:
-    # Classes are documented where users import them from: the provider package.
-    module = cls.__module__.rsplit("._", 1)[0] if "._" in cls.__module__ else cls.__module__
-    return f"[`{cls.__name__}`][{module}.{cls.__name__}]"
+    """The class name, linked to its API entry when its package exports it (else unlinked).
+
+    Classes are documented where users import them from, the provider package; a class it
+    does not export has no entry, and a link to it would fail the strict build.
+    """
+    package = cls.__module__.split("._", 1)[0]
+    module = sys.modules.get(package)
+    if cls.__name__ in getattr(module, "__all__", ()) and getattr(module, cls.__name__) is cls:
+        return f"[`{cls.__name__}`][{package}.{cls.__name__}]"
+    return f"`{cls.__name__}`"
 
 
 def event_tables(provider: str) -> str:
