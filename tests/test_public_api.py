@@ -30,6 +30,7 @@ EXPECTED = {
     "WebhookError",
     "WebhookEvent",
     "__version__",
+    "json_schema",
     "parse",
 }
 
