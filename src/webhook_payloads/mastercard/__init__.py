@@ -81,21 +81,28 @@ _UNSIGNED_REASON: Final = (
 )
 
 
-def _check_reference(reference: object) -> str:
-    if not isinstance(reference, str) or not reference:
+def _encoded(reference: str) -> bytes | None:
+    if not reference or len(reference) > _MAX_REFERENCE:
+        return None
+    try:
+        return reference.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: it could not travel in a URL anyway
+        return None
+
+
+def _check_reference(reference: object) -> bytes:
+    encoded = _encoded(reference) if isinstance(reference, str) else None
+    if encoded is None:
         raise ConfigurationError(
-            "A callback reference must be a non-empty str.", provider=_PROVIDER
-        )
-    if len(reference) > _MAX_REFERENCE:
-        raise ConfigurationError(
-            f"A callback reference must be at most {_MAX_REFERENCE} characters.",
+            f"A callback reference must be a non-empty str of at most {_MAX_REFERENCE} "
+            "characters, encodable as UTF-8.",
             provider=_PROVIDER,
         )
-    return reference
+    return encoded
 
 
-def _token_bytes(reference: str, key: bytes) -> bytes:
-    return hmac_sha256(key, _TOKEN_CONTEXT + reference.encode("utf-8"))
+def _token_bytes(reference: bytes, key: bytes) -> bytes:
+    return hmac_sha256(key, _TOKEN_CONTEXT + reference)
 
 
 def callback_token(reference: str, key: Secret) -> str:
@@ -188,12 +195,13 @@ def verify_callback_token(reference: str | None, token: str | None, key: Secrets
             reason="missing",
         )
     received = b""
-    if len(token) == _TOKEN_LENGTH and len(reference) <= _MAX_REFERENCE:
+    encoded = _encoded(reference)
+    if len(token) == _TOKEN_LENGTH and encoded is not None:
         try:
             received = base64.urlsafe_b64decode(token + "=")
         except (binascii.Error, ValueError):
             received = b""
-    if len(received) != _TOKEN_SIZE:
+    if encoded is None or len(received) != _TOKEN_SIZE:
         raise SignatureError(
             "The callbackUrl token or reference is malformed.",
             provider=_PROVIDER,
@@ -202,7 +210,7 @@ def verify_callback_token(reference: str | None, token: str | None, key: Secrets
     matched = False
     for raw_key in keys:
         # Every key is tried, so the time taken does not reveal which one matched.
-        matched |= hmac.compare_digest(_token_bytes(reference, raw_key), received)
+        matched |= hmac.compare_digest(_token_bytes(encoded, raw_key), received)
     if not matched:
         raise SignatureError(
             "The callbackUrl token does not match its reference under any configured key.",
