@@ -200,7 +200,18 @@ def test_additional_fields_shapes(text: str, expected: tuple[AdditionalField, ..
     assert parse("anddone", event.model_dump_json(by_alias=True), verify=False) == event
 
 
-@pytest.mark.parametrize("text", ['"not json"', '"[1, 2]"', '"[{\\"a\\": 1}"', "5"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"not json"',
+        '"[1, 2]"',
+        '"[{\\"a\\": 1}"',
+        "5",
+        '"[{\\"a\\": NaN}]"',
+        '"' + "[" * 100_000 + "]" * 100_000 + '"',
+    ],
+    ids=["not-json", "not-objects", "unclosed", "number", "nan", "deep"],
+)
 def test_additional_fields_that_are_not_objects_are_refused(text: str) -> None:
     body = (
         '{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51", '

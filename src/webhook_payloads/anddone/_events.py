@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias
@@ -18,7 +19,7 @@ from pydantic import (
     PlainSerializer,
 )
 from pydantic.alias_generators import to_pascal
-from pydantic_core import PydanticCustomError, from_json, to_json
+from pydantic_core import PydanticCustomError, to_json
 
 from .._base import EventModel, WebhookEvent
 
@@ -163,6 +164,10 @@ def _one_body(value: object) -> object:
     return value
 
 
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
 def _decode_additional_fields(value: object) -> object:
     if value is None:
         return ()
@@ -170,8 +175,10 @@ def _decode_additional_fields(value: object) -> object:
         if not value.strip():
             return ()
         try:
-            value = from_json(value)
-        except ValueError:
+            # The standard library, not pydantic_core.from_json: the from_json of the lowest
+            # pydantic-core we support (2.18) garbles non-ASCII text in nested values.
+            value = json.loads(value, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
             raise PydanticCustomError(
                 "additional_fields_json", "AdditionalFields should be a JSON array in a string"
             ) from None
