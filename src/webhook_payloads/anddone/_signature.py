@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Final, TypeAlias
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
 from .._signing import hmac_sha256
 from ..exceptions import ConfigurationError, SignatureError
@@ -47,10 +47,11 @@ _DIGEST_SIZE: Final = 32
 _SIGNATURE_LENGTH: Final = 44  # standard base64 of 32 bytes, with one "=" of padding
 _PLACEHOLDER: Final = "A" * (_SIGNATURE_LENGTH - 1) + "="
 
-_WS: Final = re.compile(rb"[ \t\n\r]*")
-_STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR: Final = re.compile(rb"[^,}\] \t\n\r]+")
-_STRUCTURAL: Final = re.compile(rb'[\[\]{}"]')
+_DECODER: Final = json.JSONDecoder()
+_OPEN: Final = re.compile(r"[ \t\n\r]*(\{)[ \t\n\r]*")
+_KEY: Final = re.compile(r'("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_SEPARATOR: Final = re.compile(r"[ \t\n\r]*([,}])[ \t\n\r]*")
+_TRAILING: Final = re.compile(r"[ \t\n\r]*\Z")
 
 
 class SignedContent(str, Enum):
@@ -130,95 +131,73 @@ class _MalformedError(Exception):
     """The body is not a JSON object whose top-level members can be located."""
 
 
-@dataclass(frozen=True)
-class _Member:
+class _Member(NamedTuple):
     key: str
     key_start: int
     value_start: int
     value_end: int
 
 
-def _skip_ws(body: bytes, pos: int) -> int:
-    match = _WS.match(body, pos)
-    return match.end() if match else pos  # pragma: no branch - _WS always matches
+def _value_end(text: str, pos: int) -> int:
+    try:
+        return _DECODER.raw_decode(text, pos)[1]
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the interpreter allows; ValueError covers
+        # JSON errors and integers too long to convert.
+        raise _MalformedError from None
 
 
-def _string_end(body: bytes, pos: int) -> int:
-    match = _STRING.match(body, pos)
-    if match is None:
+def _key(raw: str) -> str:
+    """The key a JSON parser reads from ``raw`` (a quoted string, as Latin-1 text)."""
+    if "\\" not in raw and raw.isascii():
+        return raw[1:-1]
+    try:
+        key: object = json.loads(raw.encode("latin-1").decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is a ValueError too
+        raise _MalformedError from None
+    if not isinstance(key, str):  # pragma: no cover - _KEY only matches quoted strings
         raise _MalformedError
-    return match.end()
-
-
-def _value_end(body: bytes, pos: int) -> int:
-    if pos >= len(body):
-        raise _MalformedError
-    first = body[pos : pos + 1]
-    if first == b'"':
-        return _string_end(body, pos)
-    if first in (b"{", b"["):
-        # Skip a nested value without recursion: count brackets outside strings. A body
-        # whose brackets do not pair up is refused later by the JSON parser.
-        depth = 0
-        while True:
-            match = _STRUCTURAL.search(body, pos)
-            if match is None:
-                raise _MalformedError
-            char = match.group()
-            if char == b'"':
-                pos = _string_end(body, match.start())
-                continue
-            pos = match.end()
-            depth += 1 if char in (b"{", b"[") else -1
-            if depth == 0:
-                return pos
-    match = _SCALAR.match(body, pos)
-    if match is None:
-        raise _MalformedError
-    return match.end()
+    return key
 
 
 def _scan(body: bytes) -> tuple[list[_Member], int]:
     """The top-level members of the JSON object ``body``, and where its ``{`` ends.
 
+    The body is read as Latin-1 text, so that character offsets are byte offsets (JSON's
+    structure is ASCII); values are skipped by the standard library's C decoder.
+
     Raises:
         _MalformedError: ``body`` is not a JSON object, or a top-level key is repeated
             (which member a parser keeps would then be ambiguous).
     """
-    pos = _skip_ws(body, 0)
-    if body[pos : pos + 1] != b"{":
+    text = body.decode("latin-1")
+    opening = _OPEN.match(text)
+    if opening is None:
         raise _MalformedError
-    opened = pos + 1
-    pos = _skip_ws(body, opened)
+    opened = opening.end(1)
+    pos = opening.end()
     members: list[_Member] = []
     seen: set[str] = set()
-    if body[pos : pos + 1] == b"}":
+    if text.startswith("}", pos):
         pos += 1
     else:
         while True:
-            key_start = pos
-            key_end = _string_end(body, pos)
-            try:
-                key = json.loads(body[key_start:key_end])
-            except ValueError:
-                raise _MalformedError from None
+            match = _KEY.match(text, pos)
+            if match is None:
+                raise _MalformedError
+            key = _key(match.group(1))
             if key in seen:
                 raise _MalformedError
             seen.add(key)
-            pos = _skip_ws(body, key_end)
-            if body[pos : pos + 1] != b":":
+            value_end = _value_end(text, match.end())
+            members.append(_Member(key, match.start(1), match.end(), value_end))
+            separator = _SEPARATOR.match(text, value_end)
+            if separator is None:
                 raise _MalformedError
-            value_start = _skip_ws(body, pos + 1)
-            value_end = _value_end(body, value_start)
-            members.append(_Member(key, key_start, value_start, value_end))
-            pos = _skip_ws(body, value_end)
-            separator = body[pos : pos + 1]
-            pos = _skip_ws(body, pos + 1)
-            if separator == b"}":
+            pos = separator.end()
+            if separator.group(1) == "}":
                 break
-            if separator != b",":
-                raise _MalformedError
-    if _skip_ws(body, pos) != len(body):
+    if _TRAILING.match(text, pos) is None:
         raise _MalformedError
     return members, opened
 
@@ -330,9 +309,14 @@ def _require_scheme(scheme: object | None) -> SignatureScheme:
     return scheme
 
 
-def _content(body: bytes, scheme: SignatureScheme) -> bytes:
+def _content(body: bytes, scheme: SignatureScheme, members: list[_Member] | None = None) -> bytes:
     if isinstance(scheme.signed, SignedContent):
-        return signed_bytes(body, scheme.signed)
+        if members is None:
+            return signed_bytes(body, scheme.signed)
+        try:
+            return _extract(body, members, scheme.signed)
+        except _MalformedError:
+            raise _malformed() from None
     try:
         content = scheme.signed(body)
     except Exception:  # noqa: BLE001 - the user's function may raise anything on a hostile body
@@ -344,11 +328,7 @@ def _content(body: bytes, scheme: SignatureScheme) -> bytes:
     return content
 
 
-def _received_digest(body: bytes) -> bytes:
-    try:
-        members, _ = _scan(body)
-    except _MalformedError:
-        raise _malformed() from None
+def _received_digest(body: bytes, members: list[_Member]) -> bytes:
     found = _find(members, SIGNATURE_FIELD)
     if found is None:
         raise SignatureError(
@@ -392,8 +372,12 @@ class Verifier:
         """
         chosen = _require_scheme(scheme)
         key_bytes = [_key_bytes(key, chosen.key) for key in keys]
-        received = _received_digest(body)
-        content = _content(body, chosen)
+        try:
+            members, _ = _scan(body)
+        except _MalformedError:
+            raise _malformed() from None
+        received = _received_digest(body, members)
+        content = _content(body, chosen, members)
         matched = False
         for key in key_bytes:
             # Every key is tried, so the time taken does not reveal which one matched.
