@@ -62,8 +62,12 @@ class SignedContent(str, Enum):
     """
 
     BODY_WITHOUT_SIGNATURE = "body_without_signature"
-    """The raw body with the ``Signature`` member (and the comma that separates it) cut out,
-    every other byte kept as sent."""
+    """The raw body with the ``Signature`` member cut out, every other byte kept as sent.
+
+    What is cut: from the end of the preceding value to the end of the signature's value
+    (so the separating comma and the whitespace around it go); when ``Signature`` is the
+    first member, from its key to the next key. ``{..., "Signature": "..."}`` thus becomes
+    exactly the object as it was before the signature was appended."""
     BODY_WITH_EMPTY_SIGNATURE = "body_with_empty_signature"
     """The raw body with the ``Signature`` value replaced by an empty string ``""``."""
     EVENT_BODY = "event_body"
