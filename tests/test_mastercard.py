@@ -113,6 +113,16 @@ def test_customer_id_refuses_what_is_neither_number_nor_string() -> None:
     assert info.value.errors[0]["loc"] == ("customerId",)
 
 
+def test_custom_field_without_shown() -> None:
+    body = (
+        b'{"eventName": "done", "id": "r", "status": "success",'
+        b' "reportCustomFields": [{"label": "loan", "value": "L-1"}]}'
+    )
+    (field,) = parse("mastercard", body).report_custom_fields
+    assert field == ReportCustomField(label="loan", value="L-1")
+    assert field.shown is None
+
+
 def test_unknown_type_and_status_are_kept_as_sent() -> None:
     event = load("variant_unknown_type_status")
     assert event.type == "someFutureReport"

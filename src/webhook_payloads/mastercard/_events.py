@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, ClassVar, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from .._base import EventModel, WebhookEvent
@@ -105,6 +105,11 @@ _FAMILY_OF_TYPE: dict[str, ReportFamily] = {
 }
 
 
+def _none_as_empty(value: object) -> object:
+    # No custom fields: absent in the docs' shape, possibly null on the wire.
+    return () if value is None else value
+
+
 class _MastercardModel(EventModel):
     # One base config for the provider: camelCase on the wire, snake_case in Python.
     model_config = ConfigDict(alias_generator=to_camel)
@@ -117,8 +122,8 @@ class ReportCustomField(_MastercardModel):
     """The field's label."""
     value: str = Field(repr=False)
     """The field's value; kept out of ``repr()`` since lenders put applicant data here."""
-    shown: bool
-    """Whether the field is shown on the report."""
+    shown: bool | None = None
+    """Whether the field is shown on the report (``None`` if not sent)."""
 
 
 class MastercardEventBase(WebhookEvent, _MastercardModel):
@@ -148,12 +153,17 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
     """Your customer's id, as text even when it arrives as a JSON number."""
     portfolio_id: str | None = None
     """The portfolio the report belongs to."""
-    report_custom_fields: tuple[ReportCustomField, ...] = ()
-    """The custom fields given when the report was requested, in order."""
+    report_custom_fields: Annotated[
+        tuple[ReportCustomField, ...], BeforeValidator(_none_as_empty)
+    ] = ()
+    """The custom fields given when the report was requested, in order (``()`` if none)."""
 
     @property
     def family(self) -> ReportFamily:
-        """The report family, from ``type``: standard, prequalification or VOIE Paystub."""
+        """The report family, from ``type``: standard, prequalification or VOIE Paystub.
+
+        ``STANDARD`` when ``type`` is absent (Mastercard calls it optional).
+        """
         return _FAMILY_OF_TYPE.get(self.type or "", ReportFamily.STANDARD)
 
     @property
