@@ -22,6 +22,8 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._headers import Headers
+    from .anddone import AndDoneEvent, SignatureScheme
+    from .mastercard import MastercardEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
 
@@ -36,6 +38,30 @@ Body: TypeAlias = bytes | bytearray | memoryview | str
 _BOM: Final = b"\xef\xbb\xbf"
 
 
+@overload
+def parse(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardEvent: ...
+@overload
+def parse(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardEvent | UnknownEvent: ...
 @overload
 def parse(
     provider: Literal["payscore", Provider.PAYSCORE],
@@ -84,6 +110,30 @@ def parse(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> PayscoreV1Event | UnknownEvent: ...
+@overload
+def parse(
+    provider: Literal["anddone", Provider.ANDDONE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent: ...
+@overload
+def parse(
+    provider: Literal["anddone", Provider.ANDDONE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent | UnknownEvent: ...
 @overload
 def parse(
     provider: str | Provider,

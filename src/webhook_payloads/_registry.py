@@ -118,8 +118,10 @@ def _discriminator_field(cls: type[WebhookEvent], wire_name: str) -> FieldInfo:
 
 _SPEC_MODULES: Final[Mapping[Provider, str]] = MappingProxyType(
     {
+        Provider.MASTERCARD: "webhook_payloads.mastercard",
         Provider.PAYSCORE: "webhook_payloads.payscore",
         Provider.PAYSCORE_V1: "webhook_payloads.payscore_v1",
+        Provider.ANDDONE: "webhook_payloads.anddone",
     }
 )
 
