@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from webhook_payloads._cli import EXIT_CONFIG, EXIT_PAYLOAD, EXIT_SIGNATURE, main
+from webhook_payloads._samples import sample_body
 from webhook_payloads.payscore import sign
 
 from .conftest import PAYLOADS
@@ -174,3 +175,55 @@ def test_installed_console_script() -> None:
     assert json.loads(result.stdout)["event"] == "VerificationStarted"
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("webhook-payloads ")
+
+
+def test_anddone_with_a_named_signature_scheme(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from webhook_payloads import anddone
+
+    key = "ab" * 32
+    scheme = anddone.SignatureScheme(
+        signed=anddone.SignedContent.BODY_WITHOUT_SIGNATURE, key=anddone.KeyEncoding.TEXT
+    )
+    # A shipped sample that carries no Signature yet, signed here under a known scheme.
+    sample = sample_body("anddone", "ReportGeneratedWithNoData")
+    assert b'"Signature"' not in sample
+    signed = tmp_path / "signed.json"
+    signed.write_bytes(anddone.sign(sample, key, scheme))
+    monkeypatch.setenv("ANDDONE_KEY", key)
+    argv = ["parse", "anddone", str(signed), "--secret-env", "ANDDONE_KEY"]
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_CONFIG
+    assert "SignatureScheme" in err or "scheme" in err
+    code, out, err = run(capsys, *argv, "--signature-scheme", "body_without_signature:text")
+    assert code == 0, err
+    assert json.loads(out)["provider"] == "anddone"
+    code, _, err = run(capsys, *argv, "--signature-scheme", "body_without_signature:hex_decoded")
+    assert code == EXIT_SIGNATURE
+    code, _, err = run(capsys, *argv, "--signature-scheme", "nonsense")
+    assert code == EXIT_CONFIG
+    assert "event_body:text" in err
+
+
+def test_signature_scheme_for_a_provider_with_one_scheme(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(
+        capsys, "parse", "payscore", str(REPORT), "--no-verify", "--signature-scheme", "x"
+    )
+    assert code == EXIT_CONFIG
+    assert "one signature scheme" in err
+
+
+@pytest.mark.parametrize("provider", ["mastercard", "anddone", "payscore", "payscore_v1"])
+def test_every_shipped_sample_parses_through_the_cli(
+    capsys: pytest.CaptureFixture[str], provider: str
+) -> None:
+    code, out, _ = run(capsys, "samples", provider)
+    assert code == 0
+    for name in out.split():
+        flags = [] if provider == "mastercard" else ["--no-verify"]
+        code, out_json, err = run(capsys, "parse", provider, "--sample", name, *flags)
+        assert code == 0, err
+        assert json.loads(out_json)["event_type"] == name

@@ -15,7 +15,7 @@ from typing import Final, TextIO
 
 from ._base import UnknownEvent, WebhookEvent
 from ._parse import DEFAULT_MAX_BODY_SIZE, parse
-from ._registry import Provider
+from ._registry import Provider, get_spec
 from ._samples import sample_body, sample_names
 from ._schema import json_schema
 from ._version import __version__
@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="'NAME: VALUE'",
         help="a request header, such as the signature header (repeatable)",
+    )
+    p.add_argument(
+        "--signature-scheme",
+        metavar="NAME",
+        help="the signature construction, for providers that need one chosen (AndDone): "
+        "SIGNED:KEY such as body_without_signature:hex_decoded",
     )
     p.add_argument("--no-verify", action="store_true", help="skip signature verification")
     p.add_argument(
@@ -149,10 +155,24 @@ def _secrets(args: argparse.Namespace) -> list[str] | None:
     return secrets or None
 
 
+def _scheme(provider: str, name: str | None) -> object | None:
+    if name is None:
+        return None
+    schemes = get_spec(provider).named_schemes
+    if name not in schemes:
+        choices = ", ".join(schemes) or "none: this provider has one signature scheme"
+        raise ConfigurationError(
+            f"Unknown signature scheme {name[:64]!r} for {provider}; choices: {choices}.",
+            provider=provider,
+        )
+    return schemes[name]
+
+
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
     headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
+    scheme = _scheme(provider, args.signature_scheme)
     event: WebhookEvent | UnknownEvent = parse(
         provider,
         body,
@@ -161,6 +181,7 @@ def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, ou
         verify=not args.no_verify,
         allow_unknown=args.allow_unknown,
         max_body_size=args.max_body_size,
+        signature_scheme=scheme,
     )
     document = {
         "event": type(event).__name__,
