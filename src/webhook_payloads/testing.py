@@ -298,7 +298,15 @@ def _build_body(spec: ProviderSpec, event_type: str, fields: Mapping[str, Any]) 
         dumped = event.model_dump(mode="json", by_alias=True, round_trip=True)
         for path in edit.changed:
             _copy(dumped, data, path)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigurationError(
+                "A value given is a str that cannot be encoded as UTF-8 (a lone surrogate); "
+                "no provider can send it.",
+                provider=name,
+            ) from None
     where = ".".join(str(part) for part in details[0]["loc"]) or "body"
     raise ConfigurationError(
         f"The fields given make an invalid {name} {event_type} event at {where}: "
