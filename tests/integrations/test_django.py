@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -80,23 +81,25 @@ urlpatterns = [
     path("misconfigured/", misconfigured),
 ]
 
+# What a minimal settings module holds. Applied with override_settings around every test too,
+# in case another module of the same run configured Django first.
+TEST_SETTINGS: dict[str, Any] = {
+    "ALLOWED_HOSTS": ["testserver"],
+    "ROOT_URLCONF": __name__,
+    "MIDDLEWARE": ["django.middleware.csrf.CsrfViewMiddleware"],
+    "WEBHOOK_PAYLOADS_SECRETS": settings_table(),
+}
+
 if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="django-test-only",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
-        INSTALLED_APPS=[],
-        USE_TZ=True,
-        WEBHOOK_PAYLOADS_SECRETS=settings_table(),
-    )
+    settings.configure(DEBUG=False, SECRET_KEY="django-test-only", USE_TZ=True, **TEST_SETTINGS)
     django.setup()
 
 
 @pytest.fixture(autouse=True)
-def _clear() -> None:
+def _settings() -> Iterator[None]:
     RECEIVED.clear()
+    with override_settings(**TEST_SETTINGS):
+        yield
 
 
 @pytest.fixture
