@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from webhook_payloads import (
     WebhookEvent,
     parse,
 )
-from webhook_payloads._registry import get_spec
+from webhook_payloads._registry import _SPEC_MODULES, get_spec
 from webhook_payloads._samples import sample_body
 from webhook_payloads.payscore import PayscoreEventBase, ReportReady
 from webhook_payloads.payscore_v1 import ApplicantAdded
@@ -34,19 +35,30 @@ from webhook_payloads.testing import (
 )
 from webhook_payloads.testing import _nested_model as nested_model
 
-SECRET = "test-secret-\u00e9"
-WRONG = "not-the-secret"
+# Hex text: some providers' key encodings decode the secret as hex.
+SECRET = "0123456789abcdef" * 4
+WRONG = "fedcba9876543210" * 4
+
+
+def signature_schemes(provider: str) -> list[object | None]:
+    """The signature choices a provider's module names (``ALL_SCHEMES``), else ``[None]``."""
+    module = importlib.import_module(_SPEC_MODULES[Provider(provider)])
+    return list(getattr(module, "ALL_SCHEMES", None) or [None])
+
 
 EVENTS = [(p, e) for p in providers() for e in event_types(p)]
 SIGNED = [p for p in providers() if is_signed(p)]
 UNSIGNED = [p for p in providers() if not is_signed(p)]
+SIGNED_EVENTS = [(p, e, s) for p, e in EVENTS if p in SIGNED for s in signature_schemes(p)]
 # Text a provider could send: anything but lone surrogates, which UTF-8 cannot carry.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
 def signing(provider: str) -> dict[str, Any]:
-    """The signing arguments a receiver of ``provider`` would use."""
-    return {"secret": SECRET} if is_signed(provider) else {}
+    """The signing arguments a receiver of ``provider`` would use (its first scheme)."""
+    if not is_signed(provider):
+        return {}
+    return {"secret": SECRET, "signature_scheme": signature_schemes(provider)[0]}
 
 
 def text_fields(cls: type[BaseModel], skip: str = "") -> list[str]:
@@ -106,7 +118,7 @@ def test_unknown_provider_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("provider", "event_type"), EVENTS)
-def test_every_event_builds_signed_and_parses_back(provider: str, event_type: str) -> None:
+def test_every_event_builds_and_parses_back(provider: str, event_type: str) -> None:
     body, headers = build_request(provider, event_type, **signing(provider))
     event = parse(provider, body, headers, **signing(provider))
     assert type(event) is get_spec(provider).event_classes[event_type]
@@ -115,26 +127,38 @@ def test_every_event_builds_signed_and_parses_back(provider: str, event_type: st
     assert headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize(("provider", "event_type", "scheme"), SIGNED_EVENTS)
+def test_signed_under_every_scheme_and_parses_back(
+    provider: str, event_type: str, scheme: object
+) -> None:
+    body, headers = build_request(provider, event_type, secret=SECRET, signature_scheme=scheme)
+    event = parse(provider, body, headers, secret=SECRET, signature_scheme=scheme)
+    assert type(event) is get_spec(provider).event_classes[event_type]
+
+
 @pytest.mark.parametrize(("provider", "event_type"), EVENTS)
 def test_without_fields_the_body_is_the_documented_example(provider: str, event_type: str) -> None:
     body, _ = build_request(provider, event_type)
     assert body == sample_body(provider, event_type)
 
 
-@pytest.mark.parametrize(("provider", "event_type"), [e for e in EVENTS if e[0] in SIGNED])
-def test_a_wrong_secret_is_refused(provider: str, event_type: str) -> None:
-    body, headers = build_request(provider, event_type, secret=SECRET)
+@pytest.mark.parametrize(("provider", "event_type", "scheme"), SIGNED_EVENTS)
+def test_a_wrong_secret_is_refused(provider: str, event_type: str, scheme: object) -> None:
+    body, headers = build_request(provider, event_type, secret=SECRET, signature_scheme=scheme)
     with pytest.raises(SignatureError):
-        parse(provider, body, headers, secret=WRONG)
+        parse(provider, body, headers, secret=WRONG, signature_scheme=scheme)
     unsigned_body, unsigned_headers = build_request(provider, event_type)
     with pytest.raises(SignatureError):
-        parse(provider, unsigned_body, unsigned_headers, secret=SECRET)
+        parse(provider, unsigned_body, unsigned_headers, secret=SECRET, signature_scheme=scheme)
 
 
-@pytest.mark.parametrize(("provider", "event_type"), [e for e in EVENTS if e[0] in SIGNED])
-def test_signed_requests_verify_under_key_rotation(provider: str, event_type: str) -> None:
-    body, headers = build_request(provider, event_type, secret=SECRET)
-    assert parse(provider, body, headers, secret=[WRONG, SECRET]).event_type == event_type
+@pytest.mark.parametrize(("provider", "event_type", "scheme"), SIGNED_EVENTS)
+def test_signed_requests_verify_under_key_rotation(
+    provider: str, event_type: str, scheme: object
+) -> None:
+    body, headers = build_request(provider, event_type, secret=SECRET, signature_scheme=scheme)
+    event = parse(provider, body, headers, secret=[WRONG, SECRET], signature_scheme=scheme)
+    assert event.event_type == event_type
 
 
 @pytest.mark.parametrize("provider", UNSIGNED)
@@ -262,8 +286,9 @@ def test_unknown_event_type_is_a_configuration_error() -> None:
 
 @pytest.mark.parametrize("provider", SIGNED)
 def test_signing_with_several_secrets_is_refused(provider: str) -> None:
+    options = {**signing(provider), "secret": [SECRET, WRONG]}
     with pytest.raises(ConfigurationError, match="one secret"):
-        build_request(provider, event_types(provider)[0], secret=[SECRET, WRONG])  # type: ignore[arg-type]
+        build_request(provider, event_types(provider)[0], **options)
 
 
 def test_a_scheme_without_a_secret_is_refused() -> None:
@@ -304,7 +329,8 @@ def test_build_event_refuses_base_classes(cls: type[WebhookEvent]) -> None:
 
 @pytest.mark.parametrize(("provider", "event_type"), EVENTS)
 def test_request_builder_signs_what_needs_signing(provider: str, event_type: str) -> None:
-    builder = RequestBuilder(secret=SECRET)
+    schemes = {p: signing(p)["signature_scheme"] for p in SIGNED}
+    builder = RequestBuilder(secret=SECRET, signature_schemes=schemes)
     body, headers = builder(provider, event_type)
     assert parse(provider, body, headers, **signing(provider)).event_type == event_type
     raw_body, raw_headers = builder.raw(provider, body)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from typing import Any
 
-from webhook_payloads import UnknownEvent, WebhookEvent
-from webhook_payloads._registry import get_spec
+import pytest
+
+from webhook_payloads import Provider, UnknownEvent, WebhookError, WebhookEvent, parse
+from webhook_payloads._registry import _SPEC_MODULES, get_spec
 from webhook_payloads.testing import (
     RequestBuilder,
     build_request,
@@ -14,10 +18,21 @@ from webhook_payloads.testing import (
     providers,
 )
 
-SECRET = "integration-secret"
-OLD_SECRET = "integration-secret-before-rotation"
-# Providers whose verification needs a named scheme get it here (provider id -> scheme).
-SIGNATURE_SCHEMES: dict[str, object] = {}
+# Hex text: some providers' key encodings decode the secret as hex.
+SECRET = "a1b2c3d4" * 8
+OLD_SECRET = "0f1e2d3c" * 8
+
+
+def _first_scheme(provider: str) -> object | None:
+    """The first signature choice a provider's module names (``ALL_SCHEMES``), if any."""
+    module = importlib.import_module(_SPEC_MODULES[Provider(provider)])
+    return next(iter(getattr(module, "ALL_SCHEMES", None) or [None]))
+
+
+# Providers whose verification needs a named scheme get one (provider id -> scheme).
+SIGNATURE_SCHEMES: dict[str, object] = {
+    p: scheme for p in providers() if (scheme := _first_scheme(p)) is not None
+}
 
 EVENTS = [(p, e) for p in providers() for e in event_types(p)]
 SIGNED = [p for p in providers() if is_signed(p)]
@@ -43,11 +58,19 @@ def settings_table() -> dict[str, list[str]]:
 
 
 def tampered(provider: str) -> tuple[bytes, dict[str, str]]:
-    """A request signed for one body, sent with another of the same length."""
+    """A signed request with one character of one of its text values changed afterwards.
+
+    A value inside a nested object is preferred: in-body signatures may cover only that.
+    """
     body, headers = signed(provider, event_types(provider)[0])
     data = json.loads(body)
-    key = next(k for k, v in data.items() if isinstance(v, str) and k != "Signature" and v)
-    data[key] = data[key][:-1] + ("x" if data[key][-1] != "x" else "y")
+    objects = [v for v in data.values() if isinstance(v, dict)] + [data]
+    for target in objects:
+        texts = [k for k, v in target.items() if isinstance(v, str) and v and k != "Signature"]
+        if texts:
+            value = target[texts[0]]
+            target[texts[0]] = value[:-1] + ("x" if value[-1] != "x" else "y")
+            break
     return json.dumps(data).encode(), headers
 
 
@@ -57,8 +80,12 @@ def unsigned(provider: str) -> tuple[bytes, dict[str, str]]:
 
 
 def malformed(provider: str) -> tuple[bytes, dict[str, str]]:
-    """A correctly signed request whose body is not JSON."""
-    return signed.raw(provider, b'{"not json')
+    """A request whose body is not JSON (signed, where the provider signs outside the body)."""
+    try:
+        return signed.raw(provider, b'{"not json')
+    except WebhookError:
+        # Nothing can be written into a body that is not JSON: send it as it is.
+        return b'{"not json', {"Content-Type": "application/json"}
 
 
 def unknown(provider: str) -> tuple[bytes, dict[str, str]]:
@@ -67,6 +94,21 @@ def unknown(provider: str) -> tuple[bytes, dict[str, str]]:
     data = json.loads(body)
     data[get_spec(provider).discriminator] = "SOMETHING_NEW"
     return signed.raw(provider, json.dumps(data).encode())
+
+
+def parse_status(provider: str, request: tuple[bytes, dict[str, str]]) -> int:
+    """The ``http_status`` of the error ``parse()`` raises for ``request``, as configured here."""
+    options: dict[str, Any] = {}
+    if is_signed(provider):
+        options = {
+            "secret": [SECRET, OLD_SECRET],
+            "signature_scheme": SIGNATURE_SCHEMES.get(provider),
+        }
+    try:
+        parse(provider, *request, **options)
+    except WebhookError as error:
+        return error.http_status
+    raise AssertionError("parse() accepted the request")
 
 
 def assert_refused(status: int, body: bytes, expected: int) -> None:
@@ -85,3 +127,13 @@ class Recorder:
 
     def __call__(self, event: WebhookEvent | UnknownEvent) -> None:
         self.events.append(event)
+
+
+# (provider, how the request is spoilt, the statuses that can answer it), for every provider.
+BAD_REQUESTS: list[Any] = [
+    *(pytest.param(p, tampered, {401}, id=f"tampered-{p}") for p in SIGNED),
+    *(pytest.param(p, unsigned, {401}, id=f"unsigned-{p}") for p in SIGNED),
+    # 401 where the provider signs inside the body: no signature can be read from it.
+    *(pytest.param(p, malformed, {400, 401}, id=f"malformed-{p}") for p in providers()),
+    *(pytest.param(p, unknown, {400}, id=f"unknown-{p}") for p in providers()),
+]

@@ -26,18 +26,18 @@ from webhook_payloads.integrations.fastapi import webhook_event
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
+    BAD_REQUESTS,
     EVENTS,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
-    malformed,
+    parse_status,
     secrets_for,
     signed,
     signed_with_old,
     tampered,
     unknown,
-    unsigned,
 )
 
 RECEIVED: list[WebhookEvent | UnknownEvent] = []
@@ -111,14 +111,14 @@ def test_the_old_secret_still_works_during_a_rotation(client: TestClient, provid
     assert post(client, f"/hooks/{provider}", request).status_code == 200
 
 
-@pytest.mark.parametrize("provider", SIGNED)
-@pytest.mark.parametrize(
-    ("bad", "status"), [(tampered, 401), (unsigned, 401), (malformed, 400), (unknown, 400)]
-)
+@pytest.mark.parametrize(("provider", "bad", "allowed"), BAD_REQUESTS)
 def test_bad_requests_are_refused_before_the_endpoint(
-    client: TestClient, provider: str, bad: Any, status: int
+    client: TestClient, provider: str, bad: Any, allowed: set[int]
 ) -> None:
-    response = post(client, f"/hooks/{provider}", bad(provider))
+    request = bad(provider)
+    response = post(client, f"/hooks/{provider}", request)
+    status = parse_status(provider, request)
+    assert status in allowed
     assert response.status_code == status
     assert response.json() == {
         "detail": {400: "invalid webhook payload", 401: "invalid webhook signature"}[status]

@@ -18,19 +18,18 @@ from webhook_payloads.integrations.flask import SECRETS_SETTING, webhook_handler
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
+    BAD_REQUESTS,
     EVENTS,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
     assert_refused,
-    malformed,
+    parse_status,
     settings_table,
     signed,
     signed_with_old,
-    tampered,
     unknown,
-    unsigned,
 )
 
 RECEIVED: list[tuple[WebhookEvent | UnknownEvent, dict[str, Any]]] = []
@@ -93,14 +92,14 @@ def test_the_old_secret_still_works_during_a_rotation(client: FlaskClient, provi
     assert len(RECEIVED) == 1
 
 
-@pytest.mark.parametrize("provider", SIGNED)
-@pytest.mark.parametrize(
-    ("bad", "status"), [(tampered, 401), (unsigned, 401), (malformed, 400), (unknown, 400)]
-)
+@pytest.mark.parametrize(("provider", "bad", "allowed"), BAD_REQUESTS)
 def test_bad_requests_are_refused_before_the_handler(
-    client: FlaskClient, provider: str, bad: Any, status: int
+    client: FlaskClient, provider: str, bad: Any, allowed: set[int]
 ) -> None:
-    response = post(client, f"/hooks/{provider}/a", bad(provider))
+    request = bad(provider)
+    response = post(client, f"/hooks/{provider}/a", request)
+    status = parse_status(provider, request)
+    assert status in allowed
     assert_refused(response.status_code, response.data, status)
     assert response.mimetype == "application/json"
     assert RECEIVED == []
