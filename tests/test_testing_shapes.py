@@ -57,6 +57,7 @@ class Done(WebhookEvent):
     event_date_time: datetime
     event_body: Body
     note: str | None = None
+    signature: str | None = None
     # A serialiser that does not round-trip, to show build_request checks its own output.
     count: Annotated[int, PlainSerializer(lambda v: f"n{v}", return_type=str)] = 0
 
@@ -297,3 +298,10 @@ def test_in_body_signatures_pass_the_scheme_through(scheme: str) -> None:
 def test_in_body_signing_without_the_scheme_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="Name the scheme"):
         build_request("anddone", "Done", secret="k")
+
+
+def test_a_field_that_signing_writes_cannot_be_set_on_a_signed_request() -> None:
+    with pytest.raises(ConfigurationError, match="signature is written when"):
+        build_request("anddone", "Done", secret="k", signature_scheme="sha256", signature="x")
+    body, _ = build_request("anddone", "Done", signature="x")
+    assert json.loads(body)["Signature"] == "x"

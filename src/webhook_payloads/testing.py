@@ -144,7 +144,7 @@ def build_request(
     body = _build_body(spec, event_type, fields)
     request = _request(spec, body, secret, signature_scheme)
     try:
-        parse(
+        event = parse(
             spec.provider,
             request[0],
             request[1],
@@ -158,6 +158,16 @@ def build_request(
             f"parse ({exc}); build such bodies yourself and sign them with raw_request().",
             provider=spec.provider.value,
         ) from None
+    if request[0] != body:
+        # Signing wrote into the body: a field it wrote must not silently lose the user's value.
+        unsigned = spec.adapter.validate_json(body)
+        for name in dict.fromkeys(key.split("__")[0] for key in fields):
+            if getattr(event, name) != getattr(unsigned, name):
+                raise ConfigurationError(
+                    f"{name} is written when the request is signed; leave it out, or build "
+                    "the request without secret= to set it yourself.",
+                    provider=spec.provider.value,
+                )
     return request
 
 
