@@ -31,6 +31,7 @@ from ._kit import (
     SIGNED,
     assert_refused,
     parse_status,
+    receiver_options,
     settings_table,
     signed,
     signed_with_old,
@@ -122,9 +123,7 @@ def test_a_signed_request_reaches_the_view_with_the_typed_event(
     assert response.content == b""
     ((where, event, kwargs),) = RECEIVED
     assert type(event) is get_spec(provider).event_classes[event_type]
-    assert event == parse(
-        provider, *request, secret=SECRET, signature_scheme=SIGNATURE_SCHEMES.get(provider)
-    )
+    assert event == parse(provider, *request, **receiver_options(provider))
     assert (where, kwargs) == (f"/hooks/{provider}/acme/", {"tenant": "acme"})
 
 

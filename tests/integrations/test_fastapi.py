@@ -33,6 +33,7 @@ from ._kit import (
     SIGNATURE_SCHEMES,
     SIGNED,
     parse_status,
+    receiver_options,
     secrets_for,
     signed,
     signed_with_old,
@@ -101,8 +102,7 @@ def test_a_signed_request_yields_the_typed_event(
     assert response.status_code == 200
     (event,) = RECEIVED
     assert type(event) is get_spec(provider).event_classes[event_type]
-    scheme = SIGNATURE_SCHEMES.get(provider)
-    assert event == parse(provider, *request, secret=SECRET, signature_scheme=scheme)
+    assert event == parse(provider, *request, **receiver_options(provider))
 
 
 @pytest.mark.parametrize("provider", SIGNED)

@@ -26,6 +26,7 @@ from ._kit import (
     SIGNED,
     assert_refused,
     parse_status,
+    receiver_options,
     settings_table,
     signed,
     signed_with_old,
@@ -80,8 +81,7 @@ def test_a_signed_request_reaches_the_handler_with_the_typed_event(
     assert (response.status_code, response.data) == (200, b"")
     ((event, view_args),) = RECEIVED
     assert type(event) is get_spec(provider).event_classes[event_type]
-    scheme = SIGNATURE_SCHEMES.get(provider)
-    assert event == parse(provider, *request, secret=SECRET, signature_scheme=scheme)
+    assert event == parse(provider, *request, **receiver_options(provider))
     assert view_args == {"tenant": "acme"}
 
 
