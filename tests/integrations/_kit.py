@@ -96,16 +96,17 @@ def unknown(provider: str) -> tuple[bytes, dict[str, str]]:
     return signed.raw(provider, json.dumps(data).encode())
 
 
+def receiver_options(provider: str) -> dict[str, Any]:
+    """The ``parse()`` options the receivers here use for ``provider``."""
+    if not is_signed(provider):
+        return {}
+    return {"secret": [SECRET, OLD_SECRET], "signature_scheme": SIGNATURE_SCHEMES.get(provider)}
+
+
 def parse_status(provider: str, request: tuple[bytes, dict[str, str]]) -> int:
     """The ``http_status`` of the error ``parse()`` raises for ``request``, as configured here."""
-    options: dict[str, Any] = {}
-    if is_signed(provider):
-        options = {
-            "secret": [SECRET, OLD_SECRET],
-            "signature_scheme": SIGNATURE_SCHEMES.get(provider),
-        }
     try:
-        parse(provider, *request, **options)
+        parse(provider, *request, **receiver_options(provider))
     except WebhookError as error:
         return error.http_status
     raise AssertionError("parse() accepted the request")
