@@ -16,6 +16,7 @@ from ._base import EventModel, UnknownEvent, WebhookEvent
 from ._headers import Headers
 from ._parse import DEFAULT_MAX_BODY_SIZE, Body, parse
 from ._registry import Provider
+from ._schema import json_schema
 from ._signing import Secret, Secrets
 from ._version import __version__
 from .exceptions import (
@@ -52,5 +53,6 @@ __all__ = [
     "WebhookError",
     "WebhookEvent",
     "__version__",
+    "json_schema",
     "parse",
 ]

@@ -17,6 +17,7 @@ from ._base import UnknownEvent, WebhookEvent
 from ._parse import DEFAULT_MAX_BODY_SIZE, parse
 from ._registry import Provider
 from ._samples import sample_body, sample_names
+from ._schema import json_schema
 from ._version import __version__
 from .exceptions import (
     ConfigurationError,
@@ -98,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
         description="List the event types of PROVIDER that have a shipped sample.",
     )
     s.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+
+    j = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the provider's webhook bodies",
+        description="Print the JSON Schema (draft 2020-12) of every webhook body PROVIDER sends.",
+    )
+    j.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+    j.add_argument(
+        "--indent", type=int, default=2, metavar="N", help="indent by N spaces (0: one line)"
+    )
     return parser
 
 
@@ -139,12 +150,13 @@ def _secrets(args: argparse.Namespace) -> list[str] | None:
 
 
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
+    headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
     event: WebhookEvent | UnknownEvent = parse(
         provider,
         body,
-        _headers(args, parser),
+        headers,
         secret=_secrets(args),
         verify=not args.no_verify,
         allow_unknown=args.allow_unknown,
@@ -188,6 +200,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "samples":
             names = sample_names(args.provider)
             sys.stdout.write("\n".join(names) + "\n")
+            return 0
+        if args.command == "schema":
+            indent: int = args.indent
+            text = json.dumps(
+                json_schema(args.provider),
+                indent=indent or None,
+                ensure_ascii=False,
+                separators=None if indent else (",", ":"),
+            )
+            sys.stdout.write(text + "\n")
             return 0
         return _parse_command(args, parser, sys.stdout)
     except WebhookError as error:
