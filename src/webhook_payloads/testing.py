@@ -129,8 +129,9 @@ def build_request(
 
     Raises:
         ConfigurationError: The event type, a field name or a value is not valid for this
-            event, the discriminator was changed, or a secret was given for a provider that
-            signs nothing.
+            event, the discriminator was changed, a field that signing writes (an in-body
+            signature) was given along with ``secret``, or a secret was given for a provider
+            that signs nothing.
         UnknownProviderError: ``provider`` is not a known id.
 
     Example:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, overload
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, overload
 
 from .._parse import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
@@ -34,6 +34,9 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
     raise ImportError(
         "webhook_payloads.integrations.django needs Django: pip install 'webhook-payloads[django]'"
     ) from exc
+
+if TYPE_CHECKING:
+    from .._base import UnknownEvent, WebhookEvent
 
 __all__ = ["SECRETS_SETTING", "webhook_view"]
 
@@ -82,7 +85,7 @@ class _Decorator:
 
         return csrf_exempt(view)
 
-    def _receive(self, request: HttpRequest) -> Any:
+    def _receive(self, request: HttpRequest) -> HttpResponseBase | WebhookEvent | UnknownEvent:
         """The event, or the response that refuses the request."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
