@@ -11,8 +11,17 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def payload_files(provider: str) -> list[Path]:
-    """Every payload file of ``provider``, sorted, for parametrising tests."""
+    """Every payload file of ``provider`` that ``parse()`` accepts, sorted.
+
+    These are the files directly in ``payloads/<provider>/``; bodies of event types the
+    library does not know live in its ``unknown/`` subfolder (:func:`unknown_event_files`).
+    """
     return sorted((PAYLOADS / provider).glob("*.json"))
+
+
+def unknown_event_files(provider: str) -> list[Path]:
+    """``provider``'s bodies of unknown event types (``parse()`` raises UnknownEventError)."""
+    return sorted((PAYLOADS / provider / "unknown").glob("*.json"))
 
 
 @pytest.fixture

@@ -30,8 +30,11 @@ from webhook_payloads.anddone import (
     format_datetime,
 )
 
+from .conftest import payload_files, unknown_event_files
+
 PAYLOADS = Path(__file__).parent / "payloads" / "anddone"
 SEED = PAYLOADS / "seed002_ReportGenerated.json"
+UNKNOWN_EVENT = PAYLOADS / "unknown" / "TransactionSuccess.json"  # not a report event
 
 EXPECTED: dict[str, type[AndDoneEventBase]] = {
     "seed002_ReportGenerated": ReportGenerated,
@@ -52,8 +55,8 @@ def load(name: str) -> Any:
 
 
 def test_every_payload_file_has_an_expectation() -> None:
-    names = {path.stem for path in PAYLOADS.glob("*.json")}
-    assert names == set(EXPECTED) | {"variant_unknown_event"}
+    assert {path.stem for path in payload_files("anddone")} == set(EXPECTED)
+    assert unknown_event_files("anddone") == [UNKNOWN_EVENT]
 
 
 @pytest.mark.parametrize("path", VALID_FILES, ids=lambda p: p.stem)
@@ -276,7 +279,7 @@ def test_models_built_by_hand_take_datetimes_but_only_naive_whole_seconds() -> N
 
 
 def test_unknown_event_code_raises_or_is_returned_generic() -> None:
-    body = (PAYLOADS / "variant_unknown_event.json").read_bytes()
+    body = UNKNOWN_EVENT.read_bytes()
     with pytest.raises(UnknownEventError) as info:
         parse("anddone", body, verify=False)
     assert info.value.event_type == "TransactionSuccess"

@@ -29,8 +29,11 @@ from webhook_payloads.mastercard import (
     ReportPrimaryFieldUpdate,
 )
 
+from .conftest import payload_files, unknown_event_files
+
 PAYLOADS = Path(__file__).parent / "payloads" / "mastercard"
 SEED_FILES = sorted(PAYLOADS.glob("seed000_*.json"))
+UNKNOWN_EVENT = PAYLOADS / "unknown" / "expired.json"  # eventName "expired": no such event
 
 # What each file must parse to: the event class and its report family.
 EXPECTED: dict[str, tuple[type[MastercardEventBase], ReportFamily]] = {
@@ -57,8 +60,8 @@ VALID_FILES = [PAYLOADS / f"{name}.json" for name in EXPECTED]
 
 
 def test_every_payload_file_has_an_expectation() -> None:
-    names = {path.stem for path in PAYLOADS.glob("*.json")}
-    assert names == set(EXPECTED) | {"variant_unknown_event"}
+    assert {path.stem for path in payload_files("mastercard")} == set(EXPECTED)
+    assert unknown_event_files("mastercard") == [UNKNOWN_EVENT]
     assert len(SEED_FILES) == 10  # every JSON example of seed 000
 
 
@@ -175,7 +178,7 @@ def test_wire_names_come_back_with_by_alias() -> None:
 
 
 def test_unknown_event_name_raises_or_is_returned_generic() -> None:
-    body = (PAYLOADS / "variant_unknown_event.json").read_bytes()
+    body = UNKNOWN_EVENT.read_bytes()
     with pytest.raises(UnknownEventError) as info:
         parse("mastercard", body)
     assert info.value.event_type == "expired"
@@ -211,7 +214,7 @@ def test_no_secret_is_needed_and_verify_false_changes_nothing() -> None:
 def test_typed_module_parse_matches_the_dispatcher() -> None:
     body = sample_body("mastercard", "inProgress")
     assert mastercard.parse(body) == parse("mastercard", body)
-    unknown = (PAYLOADS / "variant_unknown_event.json").read_bytes()
+    unknown = UNKNOWN_EVENT.read_bytes()
     assert isinstance(mastercard.parse(unknown, allow_unknown=True), UnknownEvent)
 
 

@@ -13,13 +13,16 @@ import inspect
 import re
 import textwrap
 import typing
+from collections.abc import Callable
 from typing import Any, Final
 
-from pydantic import BaseModel
+from pydantic import BaseModel, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from ._registry import get_spec
 
-__all__ = ["JSON_SCHEMA_DIALECT", "json_schema"]
+__all__ = ["JSON_SCHEMA_DIALECT", "WireSchema", "json_schema"]
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema dialect :func:`json_schema` produces (``$schema``)."""
@@ -69,6 +72,29 @@ def json_schema(provider: str) -> dict[str, Any]:
         ),
         **generated,
     }
+
+
+class WireSchema:
+    """Field metadata: widen a field's validation schema to what its ``BeforeValidator`` takes.
+
+    ``WithJsonSchema`` replaces a schema outright, so it cannot point at a model under
+    ``$defs``; this keeps the schema pydantic generates for the field (references included)
+    and passes it to ``widen``, whose result is what :func:`json_schema` shows. Put it after
+    the ``BeforeValidator`` in ``Annotated[...]``. Serialization schemas are left as they are.
+    """
+
+    __slots__ = ("_widen",)
+
+    def __init__(self, widen: Callable[[JsonSchemaValue], JsonSchemaValue]) -> None:
+        """Keep ``widen``: it gets pydantic's schema of the field and returns the wire's."""
+        self._widen = widen
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Pydantic's schema of the field, widened in validation mode."""
+        schema = handler(core_schema)
+        return self._widen(schema) if handler.mode == "validation" else schema
 
 
 def _models(roots: typing.Iterable[type[BaseModel]]) -> list[type[BaseModel]]:

@@ -23,6 +23,7 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError, to_json
 
 from .._base import EventModel, WebhookEvent
+from .._schema import WireSchema
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -43,6 +44,22 @@ DATETIME_FORMAT: Final = "%m-%d-%Y %H:%M:%S"
 """The ``strptime`` format of ``EventDateTime``: month first, as in ``12-15-2023 00:02:51``."""
 
 _DATETIME_TEXT: Final = re.compile(r"[0-9]{2}-[0-9]{2}-[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+# The same text as a JSON Schema pattern, for json_schema(), down to the calendar: what
+# _parse_datetime (then strptime) accepts, and nothing else. No look-arounds, so that every
+# regex engine gateways use reads it; the exact length stands in for an end-of-text anchor
+# (some engines let "$" match before a final newline).
+_YEAR: Final = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # not 0000
+_LEAP_YEAR: Final = (
+    "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+)
+_DATE: Final = (
+    f"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])-{_YEAR}"
+    f"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)-{_YEAR}"
+    f"|02-(?:0[1-9]|1[0-9]|2[0-8])-{_YEAR}"
+    f"|02-29-{_LEAP_YEAR})"
+)
+_DATETIME_PATTERN: Final = f"^{_DATE} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 
 NotificationType: TypeAlias = Literal["Report-available", "Report-noData", "Report-error"]
 """The ``NotificationType`` values AndDone documents. Others may come: fields typed with it
@@ -82,6 +99,11 @@ AndDoneDateTime: TypeAlias = Annotated[
     datetime,
     BeforeValidator(_parse_datetime),
     PlainSerializer(format_datetime, return_type=str),
+    # What is accepted on the wire, for json_schema(): the text, not an ISO 8601 date-time.
+    WithJsonSchema(
+        {"type": "string", "minLength": 19, "maxLength": 19, "pattern": _DATETIME_PATTERN},
+        mode="validation",
+    ),
 ]
 """A naive ``datetime`` read from, and written back as, ``MM-DD-YYYY HH:MM:SS``."""
 
@@ -165,6 +187,11 @@ def _one_body(value: object) -> object:
     return value
 
 
+def _or_array_of_one(schema: dict[str, Any]) -> dict[str, Any]:
+    # What _one_body lets through as well, for json_schema().
+    return {"anyOf": [schema, {"type": "array", "items": schema, "minItems": 1, "maxItems": 1}]}
+
+
 def _refuse_constant(name: str) -> object:
     raise ValueError(name)  # NaN and Infinity are not JSON
 
@@ -190,6 +217,25 @@ def _decode_additional_fields(value: object) -> object:
     return value
 
 
+def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
+    # What _decode_additional_fields lets through, for json_schema(): ``decoded`` is the array
+    # of AdditionalField; JSON text of it (or of one item) as AndDone sends, the array or one
+    # item already decoded, or null. Blank text stands for no items.
+    one = decoded["items"]
+    return {
+        "anyOf": [
+            {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"anyOf": [decoded, one]},
+            },
+            decoded,
+            one,
+            {"type": "null"},
+        ]
+    }
+
+
 def _encode_additional_fields(items: tuple[AdditionalField, ...]) -> str:
     # Back to a JSON string, as on the wire, so a dump re-parses to an equal event.
     return to_json([item.model_dump(by_alias=True) for item in items]).decode()
@@ -199,16 +245,7 @@ AdditionalFields: TypeAlias = Annotated[
     tuple[AdditionalField, ...],
     BeforeValidator(_decode_additional_fields),
     PlainSerializer(_encode_additional_fields, return_type=str),
-    # What is accepted on the wire, for json_schema(): AndDone sends JSON text; an array of
-    # objects (or one object, or null) is taken as already decoded.
-    WithJsonSchema(
-        {
-            "type": ["string", "array", "object", "null"],
-            "description": "A JSON array of objects, as text, such as "
-            '[{"ReportGenerationLogId":"evGYDYL8"}].',
-        },
-        mode="validation",
-    ),
+    WireSchema(_as_json_text),
 ]
 """``AdditionalFields``: JSON text on the wire, a tuple of :class:`AdditionalField` here."""
 
@@ -221,7 +258,7 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
 
     event_date_time: AndDoneDateTime
     """When the event happened: a naive ``datetime``, as AndDone states no time zone."""
-    event_body: Annotated[ReportEventBody, BeforeValidator(_one_body)]
+    event_body: Annotated[ReportEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)]
     """The report's details (sent as an object, or as an array of one object)."""
     additional_fields: AdditionalFields = ()
     """``AdditionalFields``, decoded from the JSON text AndDone sends."""

@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias
 
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from .._base import EventModel, WebhookEvent
+from .._schema import WireSchema
 
 __all__ = [
     "MastercardEvent",
@@ -110,6 +111,30 @@ def _none_as_empty(value: object) -> object:
     return () if value is None else value
 
 
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    # What _none_as_empty lets through as well, for json_schema().
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# What pydantic's lax bool takes from JSON besides true/false: 0, 1, and these words in any
+# letter case. json_schema() shows them so that a gateway accepts what parse() accepts.
+_BOOL_WORDS: Final = (
+    "^(?:[01]|[Tt](?:[Rr][Uu][Ee])?|[Ff](?:[Aa][Ll][Ss][Ee])?"
+    "|[Yy](?:[Ee][Ss])?|[Nn][Oo]?|[Oo](?:[Nn]|[Ff][Ff]))$"
+)
+_LAX_BOOL_OR_NULL: Final = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "boolean"},
+            {"enum": [0, 1]},
+            {"type": "string", "pattern": _BOOL_WORDS},
+            {"type": "null"},
+        ]
+    },
+    mode="validation",
+)
+
+
 class _MastercardModel(EventModel):
     # One base config for the provider: camelCase on the wire, snake_case in Python.
     model_config = ConfigDict(alias_generator=to_camel)
@@ -122,7 +147,7 @@ class ReportCustomField(_MastercardModel):
     """The field's label."""
     value: str = Field(repr=False)
     """The field's value; kept out of ``repr()`` since lenders put applicant data here."""
-    shown: bool | None = None
+    shown: Annotated[bool | None, _LAX_BOOL_OR_NULL] = None
     """Whether the field is shown on the report (``None`` if not sent)."""
 
 
@@ -158,7 +183,7 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
     portfolio_id: str | None = None
     """The portfolio the report belongs to."""
     report_custom_fields: Annotated[
-        tuple[ReportCustomField, ...], BeforeValidator(_none_as_empty)
+        tuple[ReportCustomField, ...], BeforeValidator(_none_as_empty), WireSchema(_or_null)
     ] = ()
     """The custom fields given when the report was requested, in order (``()`` if none)."""
 
