@@ -1,8 +1,10 @@
 """Print pins for the lowest versions of the runtime dependencies pyproject.toml declares."""
 
 import re
-import tomllib
+import sys
 from pathlib import Path
+
+import tomllib
 
 project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
 pins = []
@@ -11,4 +13,4 @@ for requirement in project["dependencies"]:
     if match is None:
         raise SystemExit(f"cannot find a lower bound in {requirement!r}")
     pins.append(f"{match[1]}=={match[2]}")
-print(" ".join(pins))
+sys.stdout.write(" ".join(pins) + "\n")

@@ -12,7 +12,8 @@ one event class of the provider's discriminated union, or raises one
 the event classes and typed per-provider helpers; they are imported on first use.
 """
 
-from typing import TYPE_CHECKING
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING, Final
 
 from ._headers import Headers
 from ._parse import DEFAULT_MAX_BODY_SIZE, Body, parse
@@ -34,27 +35,33 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._base import EventModel, UnknownEvent, WebhookEvent
+    from ._schema import json_schema
 
-# The model base classes are Pydantic models: defining them costs as much as importing
-# Pydantic's model machinery, so they load on first access (a provider loads them too).
-_LAZY = frozenset({"EventModel", "UnknownEvent", "WebhookEvent"})
+# These names cost as much as importing Pydantic's model machinery (the model base classes
+# are Pydantic models; json_schema needs Pydantic's JSON Schema generator), so they load on
+# first access. A provider's first parse() loads the models too.
+_LAZY: Final = {
+    "EventModel": "._base",
+    "UnknownEvent": "._base",
+    "WebhookEvent": "._base",
+    "json_schema": "._schema",
+}
 
 
 def __getattr__(name: str) -> object:
-    """Load the model base classes on first access (PEP 562)."""
-    if name in _LAZY:
-        from . import _base  # noqa: PLC0415 - the point is to import it late
-
-        value: object = getattr(_base, name)
-        # Cache it, so later lookups are plain attribute reads; every thread stores the same.
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """Load the names in ``_LAZY`` on first access (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(_import_module(module, __name__), name)
+    # Cache it, so later lookups are plain attribute reads; every thread stores the same.
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
     """The module's names, the lazily loaded ones included."""
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY.keys())
 
 
 __all__ = [
@@ -78,5 +85,6 @@ __all__ = [
     "WebhookError",
     "WebhookEvent",
     "__version__",
+    "json_schema",
     "parse",
 ]

@@ -15,8 +15,9 @@ from typing import Final, TextIO
 
 from ._base import UnknownEvent, WebhookEvent
 from ._parse import DEFAULT_MAX_BODY_SIZE, parse
-from ._registry import Provider
+from ._registry import Provider, get_spec
 from ._samples import sample_body, sample_names
+from ._schema import json_schema
 from ._version import __version__
 from .exceptions import (
     ConfigurationError,
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="'NAME: VALUE'",
         help="a request header, such as the signature header (repeatable)",
     )
+    p.add_argument(
+        "--signature-scheme",
+        metavar="NAME",
+        help="the signature construction, for providers that need one chosen (AndDone): "
+        "SIGNED:KEY such as body_without_signature:hex_decoded",
+    )
     p.add_argument("--no-verify", action="store_true", help="skip signature verification")
     p.add_argument(
         "--allow-unknown",
@@ -98,6 +105,16 @@ def _parser() -> argparse.ArgumentParser:
         description="List the event types of PROVIDER that have a shipped sample.",
     )
     s.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+
+    j = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the provider's webhook bodies",
+        description="Print the JSON Schema (draft 2020-12) of every webhook body PROVIDER sends.",
+    )
+    j.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+    j.add_argument(
+        "--indent", type=int, default=2, metavar="N", help="indent by N spaces (0: one line)"
+    )
     return parser
 
 
@@ -138,17 +155,33 @@ def _secrets(args: argparse.Namespace) -> list[str] | None:
     return secrets or None
 
 
+def _scheme(provider: str, name: str | None) -> object | None:
+    if name is None:
+        return None
+    schemes = get_spec(provider).named_schemes
+    if name not in schemes:
+        choices = ", ".join(schemes) or "none: this provider has one signature scheme"
+        raise ConfigurationError(
+            f"Unknown signature scheme {name[:64]!r} for {provider}; choices: {choices}.",
+            provider=provider,
+        )
+    return schemes[name]
+
+
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
+    headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
+    scheme = _scheme(provider, args.signature_scheme)
     event: WebhookEvent | UnknownEvent = parse(
         provider,
         body,
-        _headers(args, parser),
+        headers,
         secret=_secrets(args),
         verify=not args.no_verify,
         allow_unknown=args.allow_unknown,
         max_body_size=args.max_body_size,
+        signature_scheme=scheme,
     )
     document = {
         "event": type(event).__name__,
@@ -188,6 +221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "samples":
             names = sample_names(args.provider)
             sys.stdout.write("\n".join(names) + "\n")
+            return 0
+        if args.command == "schema":
+            indent: int = args.indent
+            text = json.dumps(
+                json_schema(args.provider),
+                indent=indent or None,
+                ensure_ascii=False,
+                separators=None if indent else (",", ":"),
+            )
+            sys.stdout.write(text + "\n")
             return 0
         return _parse_command(args, parser, sys.stdout)
     except WebhookError as error:

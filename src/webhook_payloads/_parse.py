@@ -20,9 +20,11 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    # The models are imported with the first provider, not with the package: see _invalid().
+    # The models are imported with the first provider, not with the package: see validate().
     from ._base import UnknownEvent, WebhookEvent
     from ._headers import Headers
+    from .anddone import AndDoneEvent, SignatureScheme
+    from .mastercard import MastercardEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
 
@@ -37,6 +39,30 @@ Body: TypeAlias = bytes | bytearray | memoryview | str
 _BOM: Final = b"\xef\xbb\xbf"
 
 
+@overload
+def parse(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardEvent: ...
+@overload
+def parse(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardEvent | UnknownEvent: ...
 @overload
 def parse(
     provider: Literal["payscore", Provider.PAYSCORE],
@@ -85,6 +111,30 @@ def parse(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> PayscoreV1Event | UnknownEvent: ...
+@overload
+def parse(
+    provider: Literal["anddone", Provider.ANDDONE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent: ...
+@overload
+def parse(
+    provider: Literal["anddone", Provider.ANDDONE],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent | UnknownEvent: ...
 @overload
 def parse(
     provider: str | Provider,
@@ -165,15 +215,7 @@ def parse(
         data = _as_bytes(body, spec.name, max_body_size)
     if keys is not None and verifier is not None:
         verifier(data, headers, keys, signature_scheme)
-    # validate()'s body, inlined: parse() runs on every request and a call costs as much as
-    # the checks above. Keep the two in step.
-    try:
-        event: WebhookEvent = spec.adapter.validate_json(data)
-    except ValidationError as exc:
-        details = exc.errors(include_url=False, include_context=True, include_input=False)
-    else:
-        return event
-    return _invalid(spec, data, details, allow_unknown)
+    return validate(spec, data, allow_unknown=allow_unknown)
 
 
 def _keys_for(
@@ -248,13 +290,6 @@ def validate(
         details = exc.errors(include_url=False, include_context=True, include_input=False)
     else:
         return event
-    return _invalid(spec, data, details, allow_unknown)
-
-
-def _invalid(
-    spec: ProviderSpec, data: bytes, details: list[Any], allow_unknown: bool
-) -> UnknownEvent:
-    """Raise the error for ``details``, or return an :class:`UnknownEvent` if allowed."""
     error = _translate(spec, data, details)
     if isinstance(error, UnknownEventError) and allow_unknown:
         # Imported here, not at the top: a provider module has loaded the models by now, and

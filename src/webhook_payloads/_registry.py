@@ -83,6 +83,9 @@ class ProviderSpec:
         discriminator: The wire name of the field that says which event this is.
         verifier: How signatures are checked, or ``None`` when the provider signs nothing.
         unsigned_reason: For unsigned providers, why a secret makes no sense (an error message).
+        named_schemes: For providers whose signature construction must be chosen (AndDone),
+            every named ``signature_scheme`` choice, by a short name such as
+            ``body_without_signature:hex_decoded``; empty for the others.
         adapter: The ``TypeAdapter`` of ``union``, built once with the spec.
         event_classes: Event type (the discriminator's value) -> event class, in union order.
         name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
@@ -94,6 +97,7 @@ class ProviderSpec:
     discriminator: str
     verifier: Verifier | None
     unsigned_reason: str = ""
+    named_schemes: Mapping[str, object] = field(default_factory=dict[str, object])
     adapter: TypeAdapter[Any] = field(init=False, repr=False)
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
@@ -122,15 +126,12 @@ def _discriminator_field(cls: type[WebhookEvent], wire_name: str) -> FieldInfo:
 
 _SPEC_MODULES: Final[Mapping[Provider, str]] = MappingProxyType(
     {
+        Provider.MASTERCARD: "webhook_payloads.mastercard",
         Provider.PAYSCORE: "webhook_payloads.payscore",
         Provider.PAYSCORE_V1: "webhook_payloads.payscore_v1",
+        Provider.ANDDONE: "webhook_payloads.anddone",
     }
 )
-
-
-# The same table keyed by plain str, for get_spec(): a str key finds a str entry without the
-# str-vs-enum comparison, and a dict lookup skips the proxy. Derived, never changed.
-_PATHS: Final[dict[str, str]] = {p.value: path for p, path in _SPEC_MODULES.items()}
 
 
 def get_spec(provider: object) -> ProviderSpec:
@@ -140,7 +141,7 @@ def get_spec(provider: object) -> ProviderSpec:
         UnknownProviderError: ``provider`` is not a known id.
     """
     # A Provider member hashes and compares as its string id, so one lookup serves both.
-    path = _PATHS.get(provider) if isinstance(provider, str) else None
+    path = _SPEC_MODULES.get(provider) if isinstance(provider, str) else None  # type: ignore[call-overload]
     if path is None:
         shown = provider[:64] if isinstance(provider, str) else type(provider).__name__
         raise UnknownProviderError(shown, [p.value for p in _SPEC_MODULES])

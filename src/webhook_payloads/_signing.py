@@ -48,9 +48,12 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
         return (secret.encode("utf-8"),)
     if type(secret) is bytes and secret:
         return (secret,)
-    items: Sequence[object] = (
-        [secret] if isinstance(secret, (str, bytes, bytearray)) else list(secret)
-    )
+    items: list[object]
+    if isinstance(secret, (str, bytes, bytearray)) or not isinstance(secret, Sequence):  # pyright: ignore[reportUnnecessaryIsInstance]
+        # Anything that is not a sequence of keys is checked below as one (bad) key.
+        items = [secret]
+    else:
+        items = list(secret)
     keys: list[bytes] = []
     for item in items:
         if isinstance(item, str):

@@ -1,13 +1,32 @@
-"""Checked by mypy --strict and pyright strict (not run by pytest): what users' checkers infer."""
+"""Checked by mypy --strict and pyright strict (not run by pytest): what users' checkers infer.
+
+``parse()`` has one overload per provider, so a literal provider id, or a ``Provider``
+member, gives the provider's event union; ``allow_unknown=True`` adds ``UnknownEvent``; any
+other ``str`` gives the common base class.
+"""
+
+# Expected errors are marked with ignores; an ignore that silences nothing fails (mypy
+# --strict warns on unused ignores itself).
+# pyright: reportUnnecessaryTypeIgnoreComment=true
+
+from typing import Any
 
 from typing_extensions import assert_type
 
-from webhook_payloads import Provider, UnknownEvent, parse
+from webhook_payloads import (
+    Provider,
+    UnknownEvent,
+    WebhookEvent,
+    json_schema,
+    parse,
+    payscore,
+    payscore_v1,
+)
 from webhook_payloads.payscore import PayscoreEvent, ReportReady
 from webhook_payloads.payscore_v1 import PayscoreV1Event
 
 
-def payscore(body: bytes, headers: dict[str, str]) -> None:
+def payscore_literal(body: bytes, headers: dict[str, str]) -> None:
     event = parse("payscore", body, headers, secret="s")
     assert_type(event, PayscoreEvent)
     if isinstance(event, ReportReady):
@@ -15,11 +34,63 @@ def payscore(body: bytes, headers: dict[str, str]) -> None:
         assert_type(event.applicant_id, str | None)
 
 
-def payscore_enum(body: bytes) -> None:
+def payscore_v1_literal(body: bytes) -> None:
+    assert_type(parse("payscore_v1", body, secret=["old", "new"]), PayscoreV1Event)
+
+
+def provider_enum(body: bytes) -> None:
     assert_type(parse(Provider.PAYSCORE, body, verify=False), PayscoreEvent)
     assert_type(parse(Provider.PAYSCORE_V1, body, verify=False), PayscoreV1Event)
+    assert_type(
+        parse(Provider.PAYSCORE, body, verify=False, allow_unknown=True),
+        PayscoreEvent | UnknownEvent,
+    )
 
 
 def unknown_allowed(body: bytes) -> None:
     event = parse("payscore", body, verify=False, allow_unknown=True)
     assert_type(event, PayscoreEvent | UnknownEvent)
+    event_v1 = parse("payscore_v1", body, verify=False, allow_unknown=True)
+    assert_type(event_v1, PayscoreV1Event | UnknownEvent)
+
+
+def provider_from_config(provider: str, body: bytes) -> None:
+    # A provider id only known at runtime: the common base classes, still typed.
+    event = parse(provider, body, verify=False)
+    assert_type(event, WebhookEvent | UnknownEvent)
+    assert_type(event.event_type, str)
+    assert_type(event.idempotency_key, str)
+
+
+def body_types(raw: bytearray, view: memoryview, text: str) -> None:
+    assert_type(parse("payscore", raw, verify=False), PayscoreEvent)
+    assert_type(parse("payscore", view, verify=False), PayscoreEvent)
+    assert_type(parse("payscore", text, verify=False), PayscoreEvent)
+
+
+def header_mappings(body: bytes, raw: dict[bytes, bytes], text: dict[str, str]) -> None:
+    assert_type(parse("payscore", body, raw, secret=b"s"), PayscoreEvent)
+    assert_type(parse("payscore", body, text, secret=b"s"), PayscoreEvent)
+
+
+def provider_modules(body: bytes) -> None:
+    assert_type(payscore.parse(body, secret="s"), PayscoreEvent)
+    assert_type(
+        payscore.parse(body, verify=False, allow_unknown=True), PayscoreEvent | UnknownEvent
+    )
+    assert_type(payscore_v1.parse(body, secret="s"), PayscoreV1Event)
+    assert_type(payscore.sign(body, "s"), str)
+    assert_type(payscore.signed_headers(body, "s"), dict[str, str])
+    assert_type(payscore.verify_signature(body, {}, "s"), None)
+
+
+def schema() -> None:
+    assert_type(json_schema("payscore"), dict[str, Any])
+    assert_type(json_schema(Provider.PAYSCORE_V1), dict[str, Any])
+
+
+def wrong_calls(body: bytes, event: PayscoreEvent) -> None:
+    # Each line must be an error for the checkers (an unused ignore fails the check).
+    parse("payscore", {"code": "REPORT_READY"}, verify=False)  # type: ignore[call-overload]
+    parse("payscore", body, False)  # type: ignore[call-overload]
+    print(event.report_id)  # type: ignore[union-attr]  # noqa: T201

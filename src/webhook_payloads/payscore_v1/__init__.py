@@ -9,7 +9,7 @@ Example:
     >>> body = b'{"code": "NO_BANK", "screening_group_id": "g-1", "screening_id": "s-1"}'
     >>> event = payscore_v1.parse(body, payscore_v1.signed_headers(body, "k"), secret="k")
     >>> event
-    NoBank(code='NO_BANK', screening_group_id='g-1', screening_id='s-1')
+    NoBank(screening_group_id='g-1', screening_id='s-1', code='NO_BANK')
 """
 
 from __future__ import annotations

@@ -1,0 +1,220 @@
+r"""AndDone webhooks: the report module (``ReportGenerated``, ``...WithNoData``, ``...Failed``).
+
+AndDone puts an HMAC-SHA256 ``Signature`` (base64) inside the JSON body, keyed with the hex
+key you set for the endpoint in AndDone's portal. AndDone does not publish which bytes it
+signs nor whether the hex key is decoded first, so verifying needs an explicit
+:class:`SignatureScheme`; confirm it with AndDone, and use :func:`matching_schemes` to see
+which choice a real delivery verifies under.
+
+Example:
+    >>> from webhook_payloads import anddone
+    >>> scheme = anddone.SignatureScheme(
+    ...     signed=anddone.SignedContent.BODY_WITHOUT_SIGNATURE,
+    ...     key=anddone.KeyEncoding.HEX_DECODED,
+    ... )
+    >>> key = "6b" * 32
+    >>> body = anddone.sign(
+    ...     b'{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51",'
+    ...     b' "EventBody": {"MerchantId": "4bvl9KxM", "ReportId": "KGx1n813"},'
+    ...     b' "AdditionalFields": "[{\\"ReportGenerationLogId\\":\\"evGYDYL8\\"}]"}',
+    ...     key,
+    ...     scheme,
+    ... )
+    >>> event = anddone.parse(body, secret=key, signature_scheme=scheme)
+    >>> event.report_generation_log_id
+    'evGYDYL8'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Literal, cast, overload
+
+from .._base import UnknownEvent
+from .._parse import DEFAULT_MAX_BODY_SIZE, Body
+from .._parse import parse as _parse
+from .._registry import Provider, ProviderSpec
+from .._signing import as_bytes, normalize_secrets
+from ..exceptions import ConfigurationError, SignatureError
+from ._events import (
+    DATETIME_FORMAT,
+    AdditionalField,
+    AdditionalFields,
+    AndDoneDateTime,
+    AndDoneEvent,
+    AndDoneEventBase,
+    NotificationType,
+    ReportEventBody,
+    ReportGenerated,
+    ReportGeneratedWithNoData,
+    ReportGenerationFailed,
+    format_datetime,
+)
+from ._signature import (
+    SIGNATURE_FIELD,
+    KeyEncoding,
+    SignatureScheme,
+    SignedBytesFunction,
+    SignedContent,
+    Verifier,
+    signed_bytes,
+)
+
+if TYPE_CHECKING:
+    from .._headers import Headers
+    from .._signing import Secret, Secrets
+
+__all__ = [
+    "ALL_SCHEMES",
+    "DATETIME_FORMAT",
+    "SIGNATURE_FIELD",
+    "AdditionalField",
+    "AdditionalFields",
+    "AndDoneDateTime",
+    "AndDoneEvent",
+    "AndDoneEventBase",
+    "KeyEncoding",
+    "NotificationType",
+    "ReportEventBody",
+    "ReportGenerated",
+    "ReportGeneratedWithNoData",
+    "ReportGenerationFailed",
+    "SignatureScheme",
+    "SignedBytesFunction",
+    "SignedContent",
+    "format_datetime",
+    "matching_schemes",
+    "parse",
+    "sign",
+    "signed_bytes",
+    "verify_signature",
+]
+
+_VERIFIER: Final = Verifier()
+
+ALL_SCHEMES: Final = tuple(
+    SignatureScheme(signed=signed, key=key) for signed in SignedContent for key in KeyEncoding
+)
+"""Every combination of the named choices, the candidates :func:`matching_schemes` tries."""
+
+
+def sign(body: Body, secret: Secret, scheme: SignatureScheme) -> bytes:
+    """``body`` with the ``Signature`` AndDone would add under ``scheme`` (for tests).
+
+    The signature becomes the object's last member; one already present is replaced.
+
+    Args:
+        body: A JSON object, as the bytes to send (a ``str`` is encoded as UTF-8).
+        secret: Your endpoint's hex HMAC key.
+        scheme: How the signature is built.
+
+    Returns:
+        The body to send.
+
+    Raises:
+        ConfigurationError: The body is not a JSON object, or the key or scheme is unusable.
+    """
+    (key,) = normalize_secrets(secret, provider="anddone")
+    signed, _ = _VERIFIER.sign_request(as_bytes(body), key, scheme)
+    return signed
+
+
+def verify_signature(body: Body, secret: Secrets, scheme: SignatureScheme) -> None:
+    """Check a request's in-body ``Signature`` without parsing the event.
+
+    Args:
+        body: The raw body as received.
+        secret: Your hex HMAC key, or several during a key rotation.
+        scheme: How AndDone builds the signature, as confirmed with AndDone.
+
+    Raises:
+        SignatureError: The signature is missing, malformed, or matches no secret.
+        ConfigurationError: No usable secret, or a wrong scheme.
+    """
+    keys = normalize_secrets(secret, provider="anddone")
+    _VERIFIER(as_bytes(body), None, keys, scheme)
+
+
+def matching_schemes(body: Body, secret: Secret) -> list[SignatureScheme]:
+    """The named schemes under which a real delivery's ``Signature`` verifies.
+
+    Run it on one genuine delivery, raw bytes as received, to learn which construction
+    your AndDone endpoint uses; then pass that scheme to :func:`parse`. An empty list means
+    none of the named choices fits: ask AndDone and supply a :class:`SignatureScheme` with
+    your own ``signed`` function.
+
+    Raises:
+        SignatureError: The body carries no readable ``Signature`` at all.
+        ConfigurationError: ``secret`` is empty.
+    """
+    keys = normalize_secrets(secret, provider="anddone")
+    data = as_bytes(body)
+    return [scheme for scheme in ALL_SCHEMES if _verifies(data, keys, scheme)]
+
+
+def _verifies(body: bytes, keys: tuple[bytes, ...], scheme: SignatureScheme) -> bool:
+    try:
+        _VERIFIER(body, None, keys, scheme)
+    except SignatureError as error:
+        # A body without EventBody cannot fit EVENT_BODY; any other malformation is fatal.
+        if error.reason != "mismatch" and scheme.signed is not SignedContent.EVENT_BODY:
+            raise
+        return False
+    except ConfigurationError:
+        return False  # the secret is not hex: HEX_DECODED cannot be the construction
+    return True
+
+
+@overload
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent: ...
+@overload
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[True],
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent | UnknownEvent: ...
+def parse(
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: SignatureScheme | None = None,
+) -> AndDoneEvent | UnknownEvent:
+    """``webhook_payloads.parse("anddone", ...)``, typed for AndDone alone."""
+    event = _parse(
+        Provider.ANDDONE,
+        body,
+        headers,
+        secret=secret,
+        verify=verify,
+        allow_unknown=allow_unknown,
+        max_body_size=max_body_size,
+        signature_scheme=signature_scheme,
+    )
+    return cast("AndDoneEvent | UnknownEvent", event)
+
+
+SPEC: Final = ProviderSpec(
+    provider=Provider.ANDDONE,
+    union=AndDoneEvent,
+    discriminator="EventCode",
+    verifier=_VERIFIER,
+    named_schemes={f"{scheme.signed}:{scheme.key}": scheme for scheme in ALL_SCHEMES},
+)
+"""How ``parse()`` handles AndDone (read by the registry; not public API)."""

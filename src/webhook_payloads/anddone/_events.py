@@ -1,0 +1,317 @@
+"""AndDone report webhook models: seed page "Report Webhook Payloads"."""
+
+# The wire names come from one alias generator (PascalCase) per provider, so the pydantic
+# mypy plugin cannot see them statically; populate_by_name lets code build models by
+# attribute name, which is what the plugin checks.
+# mypy: disable-error-code="pydantic-alias"
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic.alias_generators import to_pascal
+from pydantic_core import PydanticCustomError, to_json
+
+from .._base import EventModel, WebhookEvent
+from .._schema import WireSchema
+
+__all__ = [
+    "DATETIME_FORMAT",
+    "AdditionalField",
+    "AdditionalFields",
+    "AndDoneDateTime",
+    "AndDoneEvent",
+    "AndDoneEventBase",
+    "NotificationType",
+    "ReportEventBody",
+    "ReportGenerated",
+    "ReportGeneratedWithNoData",
+    "ReportGenerationFailed",
+    "format_datetime",
+]
+
+DATETIME_FORMAT: Final = "%m-%d-%Y %H:%M:%S"
+"""The ``strptime`` format of ``EventDateTime``: month first, as in ``12-15-2023 00:02:51``."""
+
+_DATETIME_TEXT: Final = re.compile(r"[0-9]{2}-[0-9]{2}-[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+# The same text as a JSON Schema pattern, for json_schema(), down to the calendar: what
+# _parse_datetime (then strptime) accepts, and nothing else. No look-arounds, so that every
+# regex engine gateways use reads it; the exact length stands in for an end-of-text anchor
+# (some engines let "$" match before a final newline).
+_YEAR: Final = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # not 0000
+_LEAP_YEAR: Final = (
+    "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+)
+_DATE: Final = (
+    f"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])-{_YEAR}"
+    f"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)-{_YEAR}"
+    f"|02-(?:0[1-9]|1[0-9]|2[0-8])-{_YEAR}"
+    f"|02-29-{_LEAP_YEAR})"
+)
+_DATETIME_PATTERN: Final = f"^{_DATE} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+
+NotificationType: TypeAlias = Literal["Report-available", "Report-noData", "Report-error"]
+"""The ``NotificationType`` values AndDone documents. Others may come: fields typed with it
+also take ``str``."""
+
+
+def format_datetime(value: datetime) -> str:
+    """``value`` as AndDone writes ``EventDateTime``: ``MM-DD-YYYY HH:MM:SS``."""
+    # Formatted by hand: strftime's %Y does not zero-pad years before 1000 on every platform.
+    return (
+        f"{value.month:02d}-{value.day:02d}-{value.year:04d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
+
+
+def _parse_datetime(value: object) -> object:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None or value.microsecond:
+            raise PydanticCustomError(
+                "anddone_datetime",
+                "AndDone date-times are naive and have whole seconds",
+            )
+        return value
+    if not isinstance(value, str) or _DATETIME_TEXT.fullmatch(value) is None:
+        raise PydanticCustomError(
+            "anddone_datetime", "Input should be a date-time as MM-DD-YYYY HH:MM:SS"
+        )
+    try:
+        return datetime.strptime(value, DATETIME_FORMAT)  # naive: AndDone states no zone
+    except ValueError:
+        raise PydanticCustomError(
+            "anddone_datetime", "Input should be a valid date-time as MM-DD-YYYY HH:MM:SS"
+        ) from None
+
+
+AndDoneDateTime: TypeAlias = Annotated[
+    datetime,
+    BeforeValidator(_parse_datetime),
+    PlainSerializer(format_datetime, return_type=str),
+    # What is accepted on the wire, for json_schema(): the text, not an ISO 8601 date-time.
+    WithJsonSchema(
+        {"type": "string", "minLength": 19, "maxLength": 19, "pattern": _DATETIME_PATTERN},
+        mode="validation",
+    ),
+]
+"""A naive ``datetime`` read from, and written back as, ``MM-DD-YYYY HH:MM:SS``."""
+
+
+class _AndDoneModel(EventModel):
+    # One base config for the provider: PascalCase on the wire, snake_case in Python.
+    model_config = ConfigDict(alias_generator=to_pascal)
+
+
+class AdditionalField(_AndDoneModel):
+    """One item of ``AdditionalFields``; keys AndDone adds are kept in ``model_extra``."""
+
+    report_generation_log_id: str | None = None
+    """The ``ReportGenerationLogId`` the Download Report API needs."""
+
+
+class ReportEventBody(_AndDoneModel):
+    """``EventBody`` of the report events: every field of AndDone's table.
+
+    ``MerchantId`` and ``ReportId`` are always present; AndDone publishes no example of a
+    failed or empty report, so every other field may be absent or ``null``. The date-time
+    fields other than ``EventDateTime`` are kept as the text sent (the table calls them
+    strings, and ``NextGenerationTime`` may be a schedule rather than a moment).
+    """
+
+    merchant_id: str
+    """The merchant the report belongs to."""
+    report_id: str
+    """The report's id, for the Download Report API."""
+    user_type: str | None = None
+    """The user type, such as ``Merchant``."""
+    subscription_status: str | None = None
+    """Whether automatic generation is on (``On``)."""
+    frequency: str | None = None
+    """How often the report is generated, such as ``Daily``."""
+    frequency_param: str | None = None
+    """When the report is scheduled, such as ``11:50``."""
+    report_name: str | None = None
+    """The report's name."""
+    report_file_name: str | None = None
+    """The report file's name."""
+    report_file_size: str | None = None
+    """The file size as AndDone writes it, such as ``0.9KB``."""
+    report_access_url: str | None = Field(default=None, alias="ReportAccessURL")
+    """Where the report can be fetched (``null`` in AndDone's example)."""
+    error_message: str | None = None
+    """What went wrong, for failed reports."""
+    reason_code: str | None = None
+    """A reason code, such as ``200``."""
+    notification_type: NotificationType | str | None = None
+    """``Report-available``, ``Report-noData`` or ``Report-error``; an open string."""
+    notification_date: str | None = None
+    """When the notification was triggered, as sent."""
+    retention_policy_id: str | None = None
+    """The report retention policy's id."""
+    report_schema_id: str | None = None
+    """The report schema's id."""
+    created_on: str | None = None
+    """When the report was created, as sent (in :attr:`time_zone`)."""
+    modified_on: str | None = None
+    """When the report was last modified, as sent (in :attr:`time_zone`)."""
+    created_by: str | None = None
+    """Who created the report."""
+    modified_by: str | None = None
+    """Who last modified the report."""
+    next_generation_time: str | None = None
+    """When the report is next generated, as sent."""
+    time_zone: str | None = None
+    """The time zone of the created and modified times, such as ``Eastern``."""
+
+
+def _one_body(value: object) -> object:
+    # The field table calls EventBody an array while every example sends an object.
+    if isinstance(value, list):
+        items: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+        if len(items) != 1:
+            raise PydanticCustomError(
+                "event_body_array", "EventBody should be an object or an array of one object"
+            )
+        return items[0]
+    return value
+
+
+def _or_array_of_one(schema: dict[str, Any]) -> dict[str, Any]:
+    # What _one_body lets through as well, for json_schema().
+    return {"anyOf": [schema, {"type": "array", "items": schema, "minItems": 1, "maxItems": 1}]}
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _decode_additional_fields(value: object) -> object:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        if not value.strip():
+            return ()
+        try:
+            # The standard library, not pydantic_core.from_json: the from_json of the lowest
+            # pydantic-core we support (2.18) garbles non-ASCII text in nested values.
+            value = json.loads(value, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            raise PydanticCustomError(
+                "additional_fields_json", "AdditionalFields should be a JSON array in a string"
+            ) from None
+    if isinstance(value, dict):
+        # One object where an array of them was expected: accept it as one item.
+        item: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        return [item]
+    return value
+
+
+def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
+    # What _decode_additional_fields lets through, for json_schema(): ``decoded`` is the array
+    # of AdditionalField; JSON text of it (or of one item) as AndDone sends, the array or one
+    # item already decoded, or null. Blank text stands for no items.
+    one = decoded["items"]
+    return {
+        "anyOf": [
+            {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"anyOf": [decoded, one]},
+            },
+            decoded,
+            one,
+            {"type": "null"},
+        ]
+    }
+
+
+def _encode_additional_fields(items: tuple[AdditionalField, ...]) -> str:
+    # Back to a JSON string, as on the wire, so a dump re-parses to an equal event.
+    return to_json([item.model_dump(by_alias=True) for item in items]).decode()
+
+
+AdditionalFields: TypeAlias = Annotated[
+    tuple[AdditionalField, ...],
+    BeforeValidator(_decode_additional_fields),
+    PlainSerializer(_encode_additional_fields, return_type=str),
+    WireSchema(_as_json_text),
+]
+"""``AdditionalFields``: JSON text on the wire, a tuple of :class:`AdditionalField` here."""
+
+
+class AndDoneEventBase(WebhookEvent, _AndDoneModel):
+    """The envelope every AndDone report event shares; one subclass per ``EventCode``."""
+
+    event_type_field: ClassVar[str] = "event_code"
+    provider: ClassVar[str] = "anddone"
+
+    event_date_time: AndDoneDateTime
+    """When the event happened: a naive ``datetime``, as AndDone states no time zone."""
+    event_body: Annotated[ReportEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)]
+    """The report's details (sent as an object, or as an array of one object)."""
+    additional_fields: AdditionalFields = ()
+    """``AdditionalFields``, decoded from the JSON text AndDone sends."""
+    signature: str | None = Field(default=None, repr=False)
+    """The ``Signature`` as sent; kept out of ``repr()``."""
+
+    @property
+    def event_date_time_text(self) -> str:
+        """``EventDateTime`` exactly as sent (``MM-DD-YYYY HH:MM:SS``)."""
+        return format_datetime(self.event_date_time)
+
+    @property
+    def report_generation_log_id(self) -> str | None:
+        """The first ``ReportGenerationLogId`` in ``AdditionalFields``, if any."""
+        for item in self.additional_fields:
+            if item.report_generation_log_id is not None:
+                return item.report_generation_log_id
+        return None
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<EventCode>:<ReportId>:<ReportGenerationLogId>``.
+
+        A scheduled report keeps its ``ReportId`` from one run to the next, so the key adds
+        the generation log id, or ``EventDateTime`` when that is absent.
+        """
+        run = self.report_generation_log_id or self.event_date_time_text
+        return f"{self.event_type}:{self.event_body.report_id}:{run}"
+
+
+class ReportGenerated(AndDoneEventBase):
+    """A report was generated (``Report.OnReportGeneration``); download it."""
+
+    event_code: Literal["ReportGenerated"]
+
+
+class ReportGeneratedWithNoData(AndDoneEventBase):
+    """A report was generated but holds no data (``Report.OnGenerationWithNoData``)."""
+
+    event_code: Literal["ReportGeneratedWithNoData"]
+
+
+class ReportGenerationFailed(AndDoneEventBase):
+    """A report failed to generate (``Report.OnReportGenerationFailed``).
+
+    The cause is in ``event_body.reason_code`` and ``event_body.error_message``.
+    """
+
+    event_code: Literal["ReportGenerationFailed"]
+
+
+AndDoneEvent: TypeAlias = Annotated[
+    ReportGenerated | ReportGeneratedWithNoData | ReportGenerationFailed,
+    Field(discriminator="event_code"),
+]
+"""Any AndDone report event, discriminated on ``EventCode``."""

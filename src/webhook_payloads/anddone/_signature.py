@@ -1,0 +1,433 @@
+"""AndDone's in-body ``Signature``: an HMAC-SHA256, base64, over bytes AndDone does not name.
+
+AndDone documents that each event carries a ``Signature`` made with the hex HMAC key set
+for the endpoint, and that the digest is HMAC-SHA256 (44 base64 characters, 32 bytes). It
+does not publish which bytes are signed, nor whether the hex key is decoded to bytes
+first. Those two unknowns are explicit choices here (:class:`SignatureScheme`); nothing
+guesses them for the user.
+
+Every choice reads the body as received: the top-level members of the JSON object are
+located in the raw bytes (:func:`_scan`) and nothing is re-serialised.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
+
+from .._signing import hmac_sha256
+from ..exceptions import ConfigurationError, SignatureError
+
+if TYPE_CHECKING:
+    from .._headers import Headers
+
+__all__ = [
+    "SIGNATURE_FIELD",
+    "KeyEncoding",
+    "SignatureScheme",
+    "SignedContent",
+    "Verifier",
+    "signed_bytes",
+]
+
+_PROVIDER: Final = "anddone"
+
+SIGNATURE_FIELD: Final = "Signature"
+"""The top-level body member that carries AndDone's signature."""
+
+_EVENT_BODY_FIELD: Final = "EventBody"
+_DIGEST_SIZE: Final = 32
+_SIGNATURE_LENGTH: Final = 44  # standard base64 of 32 bytes, with one "=" of padding
+_PLACEHOLDER: Final = "A" * (_SIGNATURE_LENGTH - 1) + "="
+
+_DECODER: Final = json.JSONDecoder()
+_OPEN: Final = re.compile(r"[ \t\n\r]*(\{)[ \t\n\r]*")
+_KEY: Final = re.compile(r'("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_SEPARATOR: Final = re.compile(r"[ \t\n\r]*([,}])[ \t\n\r]*")
+_TRAILING: Final = re.compile(r"[ \t\n\r]*\Z")
+
+
+class SignedContent(str, Enum):
+    """Which bytes of the request AndDone's HMAC covers: unknown, so the user chooses.
+
+    Each choice works on the raw body as received, and none depends on the value of
+    ``Signature`` (a signature cannot cover itself).
+    """
+
+    BODY_WITHOUT_SIGNATURE = "body_without_signature"
+    """The raw body with the ``Signature`` member cut out, every other byte kept as sent.
+
+    What is cut: from the end of the preceding value to the end of the signature's value
+    (so the separating comma and the whitespace around it go); when ``Signature`` is the
+    first member, from its key to the next key. ``{..., "Signature": "..."}`` thus becomes
+    exactly the object as it was before the signature was appended."""
+    BODY_WITH_EMPTY_SIGNATURE = "body_with_empty_signature"
+    """The raw body with the ``Signature`` value replaced by an empty string ``""``."""
+    EVENT_BODY = "event_body"
+    """The raw bytes of the ``EventBody`` value alone. Under this choice ``EventCode``,
+    ``EventDateTime`` and ``AdditionalFields`` are *not* protected by the signature."""
+
+    def __str__(self) -> str:
+        """The plain value."""
+        return self.value
+
+
+class KeyEncoding(str, Enum):
+    """How the hex HMAC key set in AndDone's portal becomes the HMAC's key bytes."""
+
+    HEX_DECODED = "hex_decoded"
+    """The hex text decoded to bytes: ``bytes.fromhex(key)`` (64 hex digits -> 32 bytes)."""
+    TEXT = "text"
+    """The key's characters themselves, encoded as UTF-8: ``key.encode()``."""
+
+    def __str__(self) -> str:
+        """The plain value."""
+        return self.value
+
+
+SignedBytesFunction: TypeAlias = Callable[[bytes], bytes]
+"""A function from the raw body as received to the bytes the HMAC covers."""
+
+
+@dataclass(frozen=True)
+class SignatureScheme:
+    """How AndDone computes ``Signature`` for your endpoint: both choices are required.
+
+    Confirm the construction with AndDone before relying on it; until then, find which
+    scheme (if any) a real delivery verifies under with ``anddone.matching_schemes``.
+
+    Attributes:
+        signed: Which bytes are signed: a :class:`SignedContent`, or your own function from
+            the raw body to the signed bytes (it must ignore the ``Signature`` value).
+        key: How your hex key becomes the HMAC key (:class:`KeyEncoding`).
+    """
+
+    signed: SignedContent | SignedBytesFunction
+    key: KeyEncoding
+
+    def __post_init__(self) -> None:
+        """Refuse anything but the documented types, so a typo fails at start-up."""
+        if not isinstance(self.signed, SignedContent) and not callable(self.signed):
+            raise ConfigurationError(
+                "SignatureScheme.signed must be a SignedContent member or a function "
+                "from the raw body to the signed bytes.",
+                provider=_PROVIDER,
+            )
+        if not isinstance(self.key, KeyEncoding):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigurationError(
+                "SignatureScheme.key must be a KeyEncoding member.", provider=_PROVIDER
+            )
+
+    def __str__(self) -> str:
+        """A short description, such as ``body_without_signature, key hex_decoded``."""
+        signed = self.signed if isinstance(self.signed, SignedContent) else "custom function"
+        return f"{signed}, key {self.key}"
+
+
+class _MalformedError(Exception):
+    """The body is not a JSON object whose top-level members can be located."""
+
+
+class _Member(NamedTuple):
+    key: str
+    key_start: int
+    value_start: int
+    value_end: int
+
+
+def _value_end(text: str, pos: int) -> int:
+    try:
+        return _DECODER.raw_decode(text, pos)[1]
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the interpreter allows; ValueError covers
+        # JSON errors and integers too long to convert.
+        raise _MalformedError from None
+
+
+def _key(raw: str) -> str:
+    """The key a JSON parser reads from ``raw`` (a quoted string, as Latin-1 text)."""
+    if "\\" not in raw and raw.isascii():
+        return raw[1:-1]
+    try:
+        key: object = json.loads(raw.encode("latin-1").decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is a ValueError too
+        raise _MalformedError from None
+    if not isinstance(key, str):  # pragma: no cover - _KEY only matches quoted strings
+        raise _MalformedError
+    return key
+
+
+def _scan(body: bytes) -> tuple[list[_Member], int]:
+    """The top-level members of the JSON object ``body``, and where its ``{`` ends.
+
+    The body is read as Latin-1 text, so that character offsets are byte offsets (JSON's
+    structure is ASCII); values are skipped by the standard library's C decoder.
+
+    Raises:
+        _MalformedError: ``body`` is not a JSON object, or a top-level key is repeated
+            (which member a parser keeps would then be ambiguous).
+    """
+    text = body.decode("latin-1")
+    opening = _OPEN.match(text)
+    if opening is None:
+        raise _MalformedError
+    opened = opening.end(1)
+    pos = opening.end()
+    members: list[_Member] = []
+    seen: set[str] = set()
+    if text.startswith("}", pos):
+        pos += 1
+    else:
+        while True:
+            match = _KEY.match(text, pos)
+            if match is None:
+                raise _MalformedError
+            key = _key(match.group(1))
+            if key in seen:
+                raise _MalformedError
+            seen.add(key)
+            value_end = _value_end(text, match.end())
+            members.append(_Member(key, match.start(1), match.end(), value_end))
+            separator = _SEPARATOR.match(text, value_end)
+            if separator is None:
+                raise _MalformedError
+            pos = separator.end()
+            if separator.group(1) == "}":
+                break
+    if _TRAILING.match(text, pos) is None:
+        raise _MalformedError
+    return members, opened
+
+
+def _find(members: list[_Member], key: str) -> tuple[int, _Member] | None:
+    for index, member in enumerate(members):
+        if member.key == key:
+            return index, member
+    return None
+
+
+def _remove_signature(body: bytes, members: list[_Member]) -> bytes:
+    found = _find(members, SIGNATURE_FIELD)
+    if found is None:
+        return body
+    index, member = found
+    if index > 0:
+        # From the end of the previous value: the comma, the key and the value go.
+        start, end = members[index - 1].value_end, member.value_end
+    elif len(members) > 1:
+        # First of several: the key, the value and the comma after it go.
+        start, end = member.key_start, members[1].key_start
+    else:
+        start, end = member.key_start, member.value_end
+    return body[:start] + body[end:]
+
+
+def _insert_signature(body: bytes, value: str) -> bytes:
+    """``body`` (with no ``Signature``) with ``"Signature": value`` as its last member.
+
+    The exact inverse of :func:`_remove_signature`, so signing then stripping gives the
+    body back byte for byte.
+    """
+    members, opened = _scan(body)
+    text = json.dumps({SIGNATURE_FIELD: value}, separators=(",", ":"))[1:-1].encode()
+    if members:
+        at = members[-1].value_end
+        return body[:at] + b"," + text + body[at:]
+    return body[:opened] + text + body[opened:]
+
+
+def _extract(body: bytes, members: list[_Member], content: SignedContent) -> bytes:
+    if content is SignedContent.BODY_WITHOUT_SIGNATURE:
+        return _remove_signature(body, members)
+    if content is SignedContent.BODY_WITH_EMPTY_SIGNATURE:
+        found = _find(members, SIGNATURE_FIELD)
+        if found is None:
+            raise _MalformedError
+        member = found[1]
+        return body[: member.value_start] + b'""' + body[member.value_end :]
+    found = _find(members, _EVENT_BODY_FIELD)
+    if found is None:
+        raise _MalformedError
+    member = found[1]
+    return body[member.value_start : member.value_end]
+
+
+def signed_bytes(body: bytes, signed: SignedContent | SignedBytesFunction) -> bytes:
+    """The bytes of ``body`` (raw, as received) that ``signed`` says the HMAC covers.
+
+    Raises:
+        SignatureError: The body is not a JSON object with the members this choice needs.
+    """
+    if not isinstance(signed, SignedContent):
+        return signed(body)
+    try:
+        members, _ = _scan(body)
+        return _extract(body, members, signed)
+    except _MalformedError:
+        raise _malformed() from None
+
+
+def _malformed() -> SignatureError:
+    return SignatureError(
+        "The AndDone body is not a JSON object from which the signed bytes can be read "
+        "(a Signature, EventBody or top-level key may be missing or repeated).",
+        provider=_PROVIDER,
+        reason="malformed",
+    )
+
+
+def _key_bytes(key: bytes, encoding: KeyEncoding) -> bytes:
+    if encoding is KeyEncoding.TEXT:
+        return key
+    try:
+        return bytes.fromhex(key.decode("ascii"))
+    except ValueError:
+        # UnicodeDecodeError is a ValueError too. Say what is wrong, never the key.
+        raise ConfigurationError(
+            "An AndDone secret is not hex text, which KeyEncoding.HEX_DECODED requires.",
+            provider=_PROVIDER,
+        ) from None
+
+
+def _require_scheme(scheme: object | None) -> SignatureScheme:
+    if scheme is None:
+        raise ConfigurationError(
+            "AndDone does not publish which bytes its Signature covers or how the hex key "
+            "is used, so verification needs an explicit choice: pass "
+            "signature_scheme=anddone.SignatureScheme(signed=..., key=...) once AndDone "
+            "has confirmed the construction (or verify=False in tests only).",
+            provider=_PROVIDER,
+        )
+    if not isinstance(scheme, SignatureScheme):
+        raise ConfigurationError(
+            f"signature_scheme must be an anddone.SignatureScheme, not {type(scheme).__name__}.",
+            provider=_PROVIDER,
+        )
+    return scheme
+
+
+def _content(body: bytes, scheme: SignatureScheme, members: list[_Member] | None = None) -> bytes:
+    if isinstance(scheme.signed, SignedContent):
+        if members is None:
+            return signed_bytes(body, scheme.signed)
+        try:
+            return _extract(body, members, scheme.signed)
+        except _MalformedError:
+            raise _malformed() from None
+    try:
+        content = scheme.signed(body)
+    except Exception:  # noqa: BLE001 - the user's function may raise anything on a hostile body
+        raise _malformed() from None
+    if not isinstance(content, bytes):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigurationError(
+            "The SignatureScheme.signed function must return bytes.", provider=_PROVIDER
+        )
+    return content
+
+
+def _received_digest(body: bytes, members: list[_Member]) -> bytes:
+    found = _find(members, SIGNATURE_FIELD)
+    if found is None:
+        raise SignatureError(
+            "The AndDone body has no Signature; this request was not signed by AndDone.",
+            provider=_PROVIDER,
+            reason="missing",
+        )
+    member = found[1]
+    digest = b""
+    try:
+        text = json.loads(body[member.value_start : member.value_end])
+        if isinstance(text, str) and len(text) == _SIGNATURE_LENGTH:
+            digest = base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        digest = b""
+    if len(digest) != _DIGEST_SIZE:
+        raise SignatureError(
+            "The AndDone Signature is not a base64 HMAC-SHA256 digest (44 characters).",
+            provider=_PROVIDER,
+            reason="malformed",
+        )
+    return digest
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """AndDone's ``Verifier`` for ``parse()``: checks and writes the in-body ``Signature``."""
+
+    def __call__(
+        self,
+        body: bytes,
+        headers: Headers | None,
+        keys: tuple[bytes, ...],
+        scheme: object | None,
+    ) -> None:
+        """Verify ``body``'s ``Signature`` under any of ``keys`` with ``scheme``.
+
+        Raises:
+            ConfigurationError: No or a wrong ``scheme``; a key that the scheme cannot use.
+            SignatureError: The signature is missing, malformed, or matches no key.
+        """
+        chosen = _require_scheme(scheme)
+        key_bytes = [_key_bytes(key, chosen.key) for key in keys]
+        try:
+            members, _ = _scan(body)
+        except _MalformedError:
+            raise _malformed() from None
+        received = _received_digest(body, members)
+        content = _content(body, chosen, members)
+        matched = False
+        for key in key_bytes:
+            # Every key is tried, so the time taken does not reveal which one matched.
+            matched |= hmac.compare_digest(hmac_sha256(key, content), received)
+        if not matched:
+            raise SignatureError(
+                "The AndDone Signature does not match the body under any configured secret "
+                f"with the chosen scheme ({chosen}); check the secret, the scheme, and that "
+                "the body is passed exactly as received.",
+                provider=_PROVIDER,
+                reason="mismatch",
+            )
+
+    def sign_request(
+        self, body: bytes, key: bytes, scheme: object | None
+    ) -> tuple[bytes, dict[str, str]]:
+        """``body`` with a ``Signature`` written in as its last member, as ``scheme`` says.
+
+        A ``Signature`` already in ``body`` is replaced.
+
+        Raises:
+            ConfigurationError: No or a wrong ``scheme``, a body that is not a JSON object,
+                or a ``signed`` function whose output depends on the ``Signature`` value.
+        """
+        chosen = _require_scheme(scheme)
+        try:
+            members, _ = _scan(body)
+        except _MalformedError:
+            raise ConfigurationError(
+                "Only a JSON object with distinct top-level keys can be signed.",
+                provider=_PROVIDER,
+            ) from None
+        unsigned = _remove_signature(body, members)
+        try:
+            content = _content(_insert_signature(unsigned, _PLACEHOLDER), chosen)
+        except SignatureError:
+            raise ConfigurationError(
+                f"This body lacks what the scheme ({chosen}) signs, such as EventBody.",
+                provider=_PROVIDER,
+            ) from None
+        value = base64.b64encode(hmac_sha256(_key_bytes(key, chosen.key), content)).decode()
+        signed = _insert_signature(unsigned, value)
+        if _content(signed, chosen) != content:
+            raise ConfigurationError(
+                "The SignatureScheme.signed function's output depends on the Signature "
+                "value itself, so no signature can satisfy it.",
+                provider=_PROVIDER,
+            )
+        return signed, {"Content-Type": "application/json"}

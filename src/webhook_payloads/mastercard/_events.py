@@ -1,0 +1,241 @@
+"""Mastercard Open Finance US report webhook models: seed page "Report Events (API)"."""
+
+# The wire names come from one alias generator (camelCase) per provider, so the pydantic
+# mypy plugin cannot see them statically; populate_by_name lets code build models by
+# attribute name, which is what the plugin checks.
+# mypy: disable-error-code="pydantic-alias"
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias
+
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+from .._base import EventModel, WebhookEvent
+from .._schema import WireSchema
+
+__all__ = [
+    "MastercardEvent",
+    "MastercardEventBase",
+    "ReportCustomField",
+    "ReportDone",
+    "ReportFailed",
+    "ReportFamily",
+    "ReportInProgress",
+    "ReportPrimaryFieldUpdate",
+    "ReportStatus",
+    "ReportType",
+]
+
+ReportType: TypeAlias = Literal[
+    "voi",
+    "voa",
+    "voaHistory",
+    "history",
+    "voieTxVerify",
+    "voieWithReport",
+    "voieWithInterview",
+    "voieWithStatement",
+    "paystatement",
+    "preQualVoa",
+    "assetSummary",
+    "voie",
+    "transactions",
+    "statement",
+    "voiePayroll",
+    "voeTransactions",
+    "farpbfnoncra",
+    "voePayroll",
+    "cfrp",
+    "cfrb",
+    "barpcra",
+    "barpnoncra",
+    "barbcra",
+    "barbftc",
+    "barbnoncra",
+    "cfrpcra",
+    "cfrpnoncra",
+    "cracfrbcra",
+    "cfrbnoncra",
+    "cfrbftc",
+    "phrbcra",
+    "phrbnoncra",
+    "phrbftc",
+    "sbcaanalyticsnoncra",
+    "sbcabenchmarksnoncra",
+    "pripcra",
+    "pripnoncra",
+    "pribcra",
+    "pribnoncra",
+    "pribftc",
+]
+"""The report types Mastercard's API spec lists.
+
+New ones appear over time: fields typed with it also take ``str``."""
+
+ReportStatus: TypeAlias = Literal["inProgress", "success", "failure", "editing"]
+"""The report statuses Mastercard documents. Others arrive (the docs' own examples show
+``"status"``), so fields typed with it also take ``str``; never branch on it to decide what
+happened: use the event class (``eventName``) instead."""
+
+
+class ReportFamily(str, Enum):
+    """Which of Mastercard's three report-webhook families an event belongs to.
+
+    The families differ in what they carry, not in their shape: prequalification events
+    carry no consumer fields, and only VOIE Paystub reports send ``primaryFieldUpdate``.
+    """
+
+    STANDARD = "standard"
+    """Every report type without a section of its own (``voa``, ``voi``, ``voaHistory``, ...)."""
+    PREQUALIFICATION = "prequalification"
+    """Prequalification (CRA) reports, ``type`` ``preQualVoa``: no consumer fields."""
+    VOIE_PAYSTUB = "voie_paystub"
+    """VOIE Paystub (with TXVerify) reports, ``type`` ``voieTxVerify``."""
+
+    def __str__(self) -> str:
+        """The plain value, as for :class:`~webhook_payloads.Provider`."""
+        return self.value
+
+
+_FAMILY_OF_TYPE: dict[str, ReportFamily] = {
+    "preQualVoa": ReportFamily.PREQUALIFICATION,
+    "voieTxVerify": ReportFamily.VOIE_PAYSTUB,
+}
+
+
+def _none_as_empty(value: object) -> object:
+    # No custom fields: absent in the docs' shape, possibly null on the wire.
+    return () if value is None else value
+
+
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    # What _none_as_empty lets through as well, for json_schema().
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# What pydantic's lax bool takes from JSON besides true/false: 0, 1, and these words in any
+# letter case. json_schema() shows them so that a gateway accepts what parse() accepts.
+_BOOL_WORDS: Final = (
+    "^(?:[01]|[Tt](?:[Rr][Uu][Ee])?|[Ff](?:[Aa][Ll][Ss][Ee])?"
+    "|[Yy](?:[Ee][Ss])?|[Nn][Oo]?|[Oo](?:[Nn]|[Ff][Ff]))$"
+)
+_LAX_BOOL_OR_NULL: Final = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "boolean"},
+            {"enum": [0, 1]},
+            {"type": "string", "pattern": _BOOL_WORDS},
+            {"type": "null"},
+        ]
+    },
+    mode="validation",
+)
+
+
+class _MastercardModel(EventModel):
+    # One base config for the provider: camelCase on the wire, snake_case in Python.
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class ReportCustomField(_MastercardModel):
+    """One of the ``reportCustomFields`` given when the report was requested."""
+
+    label: str
+    """The field's label."""
+    value: str = Field(repr=False)
+    """The field's value; kept out of ``repr()`` since lenders put applicant data here."""
+    shown: Annotated[bool | None, _LAX_BOOL_OR_NULL] = None
+    """Whether the field is shown on the report (``None`` if not sent)."""
+
+
+class MastercardEventBase(WebhookEvent, _MastercardModel):
+    """What every report webhook carries; one subclass per ``eventName``.
+
+    Only ``eventName``, ``id`` and ``status`` are always sent; the fields Mastercard calls
+    optional (``consumerId``, ``consumerSsn``, ``type``, ``customerId``, ``portfolioId``)
+    may be absent and are then ``None``.
+    """
+
+    event_type_field: ClassVar[str] = "event_name"
+    provider: ClassVar[str] = "mastercard"
+
+    id: str
+    """The report's id: fetch the report with it."""
+    status: ReportStatus | str
+    """The report's status as sent; an open string (see :data:`ReportStatus`)."""
+    type: ReportType | str | None = None
+    """The report type, such as ``voa`` or ``preQualVoa``; an open string."""
+    consumer_id: str | None = None
+    """The consumer the report is about; absent for prequalification reports."""
+    consumer_ssn: str | None = Field(default=None, repr=False)
+    """The last four digits of the consumer's SSN; kept out of ``repr()``."""
+    # customerId is a JSON number in every report-webhook example and a string in the API
+    # spec: pydantic-core turns a number into its decimal text for this field alone.
+    customer_id: Annotated[
+        str | None,
+        # What is accepted on the wire, for json_schema(): a number or a string (or null).
+        WithJsonSchema({"type": ["string", "number", "null"]}, mode="validation"),
+    ] = Field(default=None, coerce_numbers_to_str=True)
+    """Your customer's id, as text even when it arrives as a JSON number."""
+    portfolio_id: str | None = None
+    """The portfolio the report belongs to."""
+    report_custom_fields: Annotated[
+        tuple[ReportCustomField, ...], BeforeValidator(_none_as_empty), WireSchema(_or_null)
+    ] = ()
+    """The custom fields given when the report was requested, in order (``()`` if none)."""
+
+    @property
+    def family(self) -> ReportFamily:
+        """The report family, from ``type``: standard, prequalification or VOIE Paystub.
+
+        ``STANDARD`` when ``type`` is absent (Mastercard calls it optional).
+        """
+        return _FAMILY_OF_TYPE.get(self.type or "", ReportFamily.STANDARD)
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<eventName>:<report id>``, such as ``done:REPORT_ID``."""
+        return f"{self.event_type}:{self.id}"
+
+
+class ReportInProgress(MastercardEventBase):
+    """Report generation started (``eventName`` ``inProgress``)."""
+
+    event_name: Literal["inProgress"]
+
+
+class ReportFailed(MastercardEventBase):
+    """Report generation failed (``eventName`` ``failed``).
+
+    Trust the event name, not ``status``: Mastercard's own examples of this event show
+    ``"status": "success"`` and ``"status": "status"``.
+    """
+
+    event_name: Literal["failed"]
+
+
+class ReportDone(MastercardEventBase):
+    """The report is complete and can be fetched with :attr:`id` (``eventName`` ``done``)."""
+
+    event_name: Literal["done"]
+
+
+class ReportPrimaryFieldUpdate(MastercardEventBase):
+    """A VOIE Paystub report changed because the consumer gave more information.
+
+    Sent (``eventName`` ``primaryFieldUpdate``), for example, when the consumer uploads a
+    paystub; fetch the report again. It can be sent more than once for one report, so
+    de-duplicate on :attr:`idempotency_key` only over a short window.
+    """
+
+    event_name: Literal["primaryFieldUpdate"]
+
+
+MastercardEvent: TypeAlias = Annotated[
+    ReportInProgress | ReportFailed | ReportDone | ReportPrimaryFieldUpdate,
+    Field(discriminator="event_name"),
+]
+"""Any Mastercard report webhook, discriminated on ``eventName``."""

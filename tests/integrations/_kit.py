@@ -1,0 +1,140 @@
+"""What the framework tests share: the providers' events, the secrets, and the bad requests."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+import pytest
+
+from webhook_payloads import Provider, UnknownEvent, WebhookError, WebhookEvent, parse
+from webhook_payloads._registry import _SPEC_MODULES, get_spec
+from webhook_payloads.testing import (
+    RequestBuilder,
+    build_request,
+    event_types,
+    is_signed,
+    providers,
+)
+
+# Hex text: some providers' key encodings decode the secret as hex.
+SECRET = "a1b2c3d4" * 8
+OLD_SECRET = "0f1e2d3c" * 8
+
+
+def _first_scheme(provider: str) -> object | None:
+    """The first signature choice a provider's module names (``ALL_SCHEMES``), if any."""
+    module = importlib.import_module(_SPEC_MODULES[Provider(provider)])
+    return next(iter(getattr(module, "ALL_SCHEMES", None) or [None]))
+
+
+# Providers whose verification needs a named scheme get one (provider id -> scheme).
+SIGNATURE_SCHEMES: dict[str, object] = {
+    p: scheme for p in providers() if (scheme := _first_scheme(p)) is not None
+}
+
+EVENTS = [(p, e) for p in providers() for e in event_types(p)]
+SIGNED = [p for p in providers() if is_signed(p)]
+
+REFUSALS = {
+    400: {"error": "invalid webhook payload"},
+    401: {"error": "invalid webhook signature"},
+    500: {"error": "webhook receiver misconfigured"},
+}
+
+signed = RequestBuilder(secret=SECRET, signature_schemes=SIGNATURE_SCHEMES)
+signed_with_old = RequestBuilder(secret=OLD_SECRET, signature_schemes=SIGNATURE_SCHEMES)
+
+
+def secrets_for(provider: str) -> list[str] | None:
+    """What a receiver of ``provider`` is configured with: both secrets during a rotation."""
+    return [SECRET, OLD_SECRET] if is_signed(provider) else None
+
+
+def settings_table() -> dict[str, list[str]]:
+    """The WEBHOOK_PAYLOADS_SECRETS setting for every signed provider."""
+    return {p: [SECRET, OLD_SECRET] for p in SIGNED}
+
+
+def tampered(provider: str) -> tuple[bytes, dict[str, str]]:
+    """A signed request with one character of one of its text values changed afterwards.
+
+    A value inside a nested object is preferred: in-body signatures may cover only that.
+    """
+    body, headers = signed(provider, event_types(provider)[0])
+    data = json.loads(body)
+    objects = [v for v in data.values() if isinstance(v, dict)] + [data]
+    for target in objects:
+        texts = [k for k, v in target.items() if isinstance(v, str) and v and k != "Signature"]
+        if texts:
+            value = target[texts[0]]
+            target[texts[0]] = value[:-1] + ("x" if value[-1] != "x" else "y")
+            break
+    return json.dumps(data).encode(), headers
+
+
+def unsigned(provider: str) -> tuple[bytes, dict[str, str]]:
+    """A request for a signed provider with no signature at all."""
+    return build_request(provider, event_types(provider)[0])
+
+
+def malformed(provider: str) -> tuple[bytes, dict[str, str]]:
+    """A request whose body is not JSON (signed, where the provider signs outside the body)."""
+    try:
+        return signed.raw(provider, b'{"not json')
+    except WebhookError:
+        # Nothing can be written into a body that is not JSON: send it as it is.
+        return b'{"not json', {"Content-Type": "application/json"}
+
+
+def unknown(provider: str) -> tuple[bytes, dict[str, str]]:
+    """A correctly signed request for an event type no provider has."""
+    body, _ = signed(provider, event_types(provider)[0])
+    data = json.loads(body)
+    data[get_spec(provider).discriminator] = "SOMETHING_NEW"
+    return signed.raw(provider, json.dumps(data).encode())
+
+
+def receiver_options(provider: str) -> dict[str, Any]:
+    """The ``parse()`` options the receivers here use for ``provider``."""
+    if not is_signed(provider):
+        return {}
+    return {"secret": [SECRET, OLD_SECRET], "signature_scheme": SIGNATURE_SCHEMES.get(provider)}
+
+
+def parse_status(provider: str, request: tuple[bytes, dict[str, str]]) -> int:
+    """The ``http_status`` of the error ``parse()`` raises for ``request``, as configured here."""
+    try:
+        parse(provider, *request, **receiver_options(provider))
+    except WebhookError as error:
+        return error.http_status
+    raise AssertionError("parse() accepted the request")
+
+
+def assert_refused(status: int, body: bytes, expected: int) -> None:
+    """The response is the short, fixed refusal for ``expected`` and says nothing more."""
+    assert status == expected
+    assert json.loads(body) == REFUSALS[expected]
+    for secret in (SECRET, OLD_SECRET):
+        assert secret.encode() not in body
+
+
+class Recorder:
+    """A handler that records the events it was given."""
+
+    def __init__(self) -> None:
+        self.events: list[WebhookEvent | UnknownEvent] = []
+
+    def __call__(self, event: WebhookEvent | UnknownEvent) -> None:
+        self.events.append(event)
+
+
+# (provider, how the request is spoilt, the statuses that can answer it), for every provider.
+BAD_REQUESTS: list[Any] = [
+    *(pytest.param(p, tampered, {401}, id=f"tampered-{p}") for p in SIGNED),
+    *(pytest.param(p, unsigned, {401}, id=f"unsigned-{p}") for p in SIGNED),
+    # 401 where the provider signs inside the body: no signature can be read from it.
+    *(pytest.param(p, malformed, {400, 401}, id=f"malformed-{p}") for p in providers()),
+    *(pytest.param(p, unknown, {400}, id=f"unknown-{p}") for p in providers()),
+]

@@ -1,0 +1,224 @@
+"""The Django receiver, through Django's own test Client and a minimal settings module."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("django")
+
+import django
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.test import AsyncClient, Client, override_settings
+from django.urls import path
+
+from webhook_payloads import UnknownEvent, UnknownProviderError, WebhookEvent, parse
+from webhook_payloads._registry import get_spec
+from webhook_payloads.integrations.django import webhook_view
+from webhook_payloads.testing import event_types, providers
+
+from ._kit import (
+    BAD_REQUESTS,
+    EVENTS,
+    OLD_SECRET,
+    SECRET,
+    SIGNATURE_SCHEMES,
+    SIGNED,
+    assert_refused,
+    parse_status,
+    receiver_options,
+    settings_table,
+    signed,
+    signed_with_old,
+    unknown,
+)
+
+RECEIVED: list[tuple[str, WebhookEvent | UnknownEvent, dict[str, Any]]] = []
+
+
+def record(request: HttpRequest, event: WebhookEvent | UnknownEvent, **kwargs: Any) -> None:
+    RECEIVED.append((request.path, event, kwargs))
+
+
+@webhook_view("payscore", max_body_size=256)
+def small(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))
+
+
+@webhook_view("payscore", allow_unknown=True)
+def lenient(request: HttpRequest, event: WebhookEvent | UnknownEvent) -> HttpResponse:
+    RECEIVED.append((request.path, event, {}))
+    return JsonResponse({"seen": event.event_type}, status=202)
+
+
+@webhook_view("payscore", secret=lambda: SECRET)
+async def async_hook(request: HttpRequest, event: WebhookEvent) -> None:
+    await asyncio.sleep(0)
+    RECEIVED.append((request.path, event, {}))
+
+
+@webhook_view("payscore", secret="")
+def misconfigured(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))  # pragma: no cover - never reached
+
+
+urlpatterns = [
+    *(
+        path(
+            f"hooks/{provider}/<str:tenant>/",
+            webhook_view(provider, signature_scheme=SIGNATURE_SCHEMES.get(provider))(record),
+        )
+        for provider in providers()
+    ),
+    path("small/", small),
+    path("lenient/", lenient),
+    path("async/", async_hook),
+    path("misconfigured/", misconfigured),
+]
+
+# What a minimal settings module holds. Applied with override_settings around every test too,
+# in case another module of the same run configured Django first.
+TEST_SETTINGS: dict[str, Any] = {
+    "ALLOWED_HOSTS": ["testserver"],
+    "ROOT_URLCONF": __name__,
+    "MIDDLEWARE": ["django.middleware.csrf.CsrfViewMiddleware"],
+    "WEBHOOK_PAYLOADS_SECRETS": settings_table(),
+}
+
+if not settings.configured:
+    settings.configure(DEBUG=False, SECRET_KEY="django-test-only", USE_TZ=True, **TEST_SETTINGS)
+    django.setup()
+
+
+@pytest.fixture(autouse=True)
+def _settings() -> Iterator[None]:
+    RECEIVED.clear()
+    with override_settings(**TEST_SETTINGS):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    # Providers send no CSRF token: enforce the check to show the view is exempt.
+    return Client(enforce_csrf_checks=True)
+
+
+def post(client: Client, url: str, request: tuple[bytes, dict[str, str]]) -> Any:
+    body, headers = request
+    return client.post(url, data=body, headers=headers, content_type="application/json")
+
+
+@pytest.mark.parametrize(("provider", "event_type"), EVENTS)
+def test_a_signed_request_reaches_the_view_with_the_typed_event(
+    client: Client, provider: str, event_type: str
+) -> None:
+    request = signed(provider, event_type)
+    response = post(client, f"/hooks/{provider}/acme/", request)
+    assert response.status_code == 200
+    assert response.content == b""
+    ((where, event, kwargs),) = RECEIVED
+    assert type(event) is get_spec(provider).event_classes[event_type]
+    assert event == parse(provider, *request, **receiver_options(provider))
+    assert (where, kwargs) == (f"/hooks/{provider}/acme/", {"tenant": "acme"})
+
+
+@pytest.mark.parametrize("provider", SIGNED)
+def test_the_old_secret_still_works_during_a_rotation(client: Client, provider: str) -> None:
+    response = post(
+        client, f"/hooks/{provider}/a/", signed_with_old(provider, event_types(provider)[0])
+    )
+    assert response.status_code == 200
+    assert len(RECEIVED) == 1
+
+
+@pytest.mark.parametrize(("provider", "bad", "allowed"), BAD_REQUESTS)
+def test_bad_requests_are_refused_before_the_view(
+    client: Client, provider: str, bad: Any, allowed: set[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    request = bad(provider)
+    response = post(client, f"/hooks/{provider}/a/", request)
+    status = parse_status(provider, request)
+    assert status in allowed
+    assert_refused(response.status_code, response.content, status)
+    assert response["Content-Type"] == "application/json"
+    assert RECEIVED == []
+    assert f"Refused a {provider} webhook ({status})" in caplog.text
+
+
+@pytest.mark.parametrize("provider", providers())
+def test_anything_but_post_gets_405(client: Client, provider: str) -> None:
+    for method in (client.get, client.put, client.head):
+        response = method(f"/hooks/{provider}/a/")
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+    assert RECEIVED == []
+
+
+def test_an_oversized_body_gets_400(client: Client) -> None:
+    response = post(client, "/small/", signed("payscore", "REPORT_READY", report_id="r" * 300))
+    assert_refused(response.status_code, response.content, 400)
+    assert RECEIVED == []
+    assert post(client, "/small/", signed("payscore", "REPORT_READY")).status_code == 200
+
+
+def test_unknown_events_reach_a_lenient_view(client: Client) -> None:
+    response = post(client, "/lenient/", unknown("payscore"))
+    assert response.status_code == 202
+    assert json.loads(response.content) == {"seen": "SOMETHING_NEW"}
+    assert isinstance(RECEIVED[0][1], UnknownEvent)
+
+
+def test_async_views_and_callable_secrets() -> None:
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+
+    async def go() -> Any:
+        return await AsyncClient().post(
+            "/async/", data=body, headers=headers, content_type="application/json"
+        )
+
+    assert asyncio.run(go()).status_code == 200
+    assert RECEIVED[0][1].event_type == "VERIFICATION_STARTED"
+
+    async def bad() -> Any:
+        return await AsyncClient().post("/async/", data=body, content_type="application/json")
+
+    response = asyncio.run(bad())
+    assert_refused(response.status_code, response.content, 401)
+    assert len(RECEIVED) == 1
+
+
+def test_a_missing_secret_is_a_500_that_says_nothing(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS={}):
+        response = post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.content, 500)
+    assert "no secret was given" in caplog.text
+    response = post(client, "/misconfigured/", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.content, 500)
+    assert RECEIVED == []
+
+
+def test_a_settings_value_that_is_not_a_dict_is_a_500(client: Client) -> None:
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS=SECRET):
+        response = post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.content, 500)
+    assert SECRET.encode() not in response.content
+
+
+def test_settings_are_read_per_request_so_rotation_needs_no_restart(client: Client) -> None:
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS={"payscore": OLD_SECRET}):
+        response = post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY"))
+        assert response.status_code == 401
+        response = post(client, "/hooks/payscore/a/", signed_with_old("payscore", "REPORT_READY"))
+        assert response.status_code == 200
+
+
+def test_an_unknown_provider_fails_when_the_view_is_declared() -> None:
+    with pytest.raises(UnknownProviderError):
+        webhook_view("stripe")

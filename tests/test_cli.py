@@ -1,0 +1,229 @@
+"""The command line, through main() and through its installed entry points."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from webhook_payloads._cli import EXIT_CONFIG, EXIT_PAYLOAD, EXIT_SIGNATURE, main
+from webhook_payloads._samples import sample_body
+from webhook_payloads.payscore import sign
+
+from .conftest import PAYLOADS
+
+REPORT = PAYLOADS / "payscore/REPORT_READY.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sample_without_verification(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "parse", "payscore", "--sample", "REPORT_READY", "--no-verify")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["event"] == "ReportReady"
+    assert document["provider"] == "payscore"
+    assert document["idempotency_key"].startswith("REPORT_READY:")
+    assert document["data"] == json.loads(REPORT.read_bytes())
+
+
+def test_signed_file_with_secret_from_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYSCORE_SECRET", "cli-secret-value")
+    signature = sign(REPORT.read_bytes(), "cli-secret-value")
+    code, out, err = run(
+        capsys,
+        "parse",
+        "payscore",
+        str(REPORT),
+        "--secret-env",
+        "PAYSCORE_SECRET",
+        "-H",
+        f"Verification-Signature: {signature}",
+    )
+    assert code == 0, err
+    assert json.loads(out)["event"] == "ReportReady"
+    assert "cli-secret-value" not in out + err
+
+
+def test_wrong_signature_exit_status(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYSCORE_SECRET", "cli-secret-value")
+    bad = sign(REPORT.read_bytes(), "another")
+    code, out, err = run(
+        capsys,
+        "parse",
+        "payscore",
+        str(REPORT),
+        "--secret-env",
+        "PAYSCORE_SECRET",
+        "--header",
+        f"verification-signature: {bad}",
+    )
+    assert code == EXIT_SIGNATURE
+    assert out == ""
+    assert "SignatureError" in err
+    assert bad not in err
+    assert "cli-secret-value" not in err
+
+
+def test_missing_secret_variable_is_a_configuration_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    code, _, err = run(capsys, "parse", "payscore", str(REPORT), "--secret-env", "NOT_SET_ANYWHERE")
+    assert code == EXIT_CONFIG
+    assert "NOT_SET_ANYWHERE" in err
+
+
+def test_no_secret_for_a_signed_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "parse", "payscore", str(REPORT))
+    assert code == EXIT_CONFIG
+    assert "ConfigurationError" in err
+
+
+def test_payload_error_lists_fields(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"code": "REPORT_READY", "report_id": "r"}')
+    code, _, err = run(capsys, "parse", "payscore", str(bad), "--no-verify")
+    assert code == EXIT_PAYLOAD
+    assert "  applicant_group_id: Field required" in err
+    assert "  report_type: Field required" in err
+
+
+def test_unknown_event_and_allow_unknown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    new = tmp_path / "new.json"
+    new.write_text('{"code": "SOMETHING_NEW", "x": 1}')
+    code, _, err = run(capsys, "parse", "payscore", str(new), "--no-verify")
+    assert code == EXIT_PAYLOAD
+    assert "--allow-unknown" in err
+    code, out, _ = run(capsys, "parse", "payscore", str(new), "--no-verify", "--allow-unknown")
+    assert code == 0
+    assert json.loads(out)["event"] == "UnknownEvent"
+
+
+def test_body_too_large(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "parse", "payscore", str(REPORT), "--no-verify", "--max-body-size", "10"
+    )
+    assert code == EXIT_PAYLOAD
+    assert "BodyTooLargeError" in err
+
+
+def test_unknown_sample_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "parse", "payscore", "--sample", "NOPE", "--no-verify")
+    assert code == EXIT_CONFIG
+    assert "REPORT_READY" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["parse", "payscore", "file.json", "--sample", "REPORT_READY"],
+        ["parse", "payscore", "--no-verify", "-H", "no colon here"],
+        ["parse", "payscore", "/nonexistent/body.json", "--no-verify"],
+        ["parse", "nobody"],
+        [],
+    ],
+    ids=["file-and-sample", "bad-header", "unreadable", "bad-provider", "no-command"],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    capsys.readouterr()
+
+
+def test_samples_command_lists_every_event_type(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "samples", "payscore_v1")
+    assert code == 0
+    assert len(out.split()) == 15
+    assert "APPLICANT_ADDED" in out.split()
+
+
+def test_stdin_through_python_dash_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "webhook_payloads", "parse", "payscore", "-", "--no-verify"],
+        input=REPORT.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["event"] == "ReportReady"
+
+
+def test_installed_console_script() -> None:
+    script = Path(sys.executable).with_name("webhook-payloads")
+    result = subprocess.run(
+        [str(script), "parse", "payscore", "--sample", "VERIFICATION_STARTED", "--no-verify"],
+        capture_output=True,
+        check=False,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["event"] == "VerificationStarted"
+    version = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("webhook-payloads ")
+
+
+def test_anddone_with_a_named_signature_scheme(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from webhook_payloads import anddone
+
+    key = "ab" * 32
+    scheme = anddone.SignatureScheme(
+        signed=anddone.SignedContent.BODY_WITHOUT_SIGNATURE, key=anddone.KeyEncoding.TEXT
+    )
+    # A shipped sample that carries no Signature yet, signed here under a known scheme.
+    sample = sample_body("anddone", "ReportGeneratedWithNoData")
+    assert b'"Signature"' not in sample
+    signed = tmp_path / "signed.json"
+    signed.write_bytes(anddone.sign(sample, key, scheme))
+    monkeypatch.setenv("ANDDONE_KEY", key)
+    argv = ["parse", "anddone", str(signed), "--secret-env", "ANDDONE_KEY"]
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_CONFIG
+    assert "SignatureScheme" in err or "scheme" in err
+    code, out, err = run(capsys, *argv, "--signature-scheme", "body_without_signature:text")
+    assert code == 0, err
+    assert json.loads(out)["provider"] == "anddone"
+    code, _, err = run(capsys, *argv, "--signature-scheme", "body_without_signature:hex_decoded")
+    assert code == EXIT_SIGNATURE
+    code, _, err = run(capsys, *argv, "--signature-scheme", "nonsense")
+    assert code == EXIT_CONFIG
+    assert "event_body:text" in err
+
+
+def test_signature_scheme_for_a_provider_with_one_scheme(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(
+        capsys, "parse", "payscore", str(REPORT), "--no-verify", "--signature-scheme", "x"
+    )
+    assert code == EXIT_CONFIG
+    assert "one signature scheme" in err
+
+
+@pytest.mark.parametrize("provider", ["mastercard", "anddone", "payscore", "payscore_v1"])
+def test_every_shipped_sample_parses_through_the_cli(
+    capsys: pytest.CaptureFixture[str], provider: str
+) -> None:
+    code, out, _ = run(capsys, "samples", provider)
+    assert code == 0
+    for name in out.split():
+        flags = [] if provider == "mastercard" else ["--no-verify"]
+        code, out_json, err = run(capsys, "parse", provider, "--sample", name, *flags)
+        assert code == 0, err
+        assert json.loads(out_json)["event_type"] == name
