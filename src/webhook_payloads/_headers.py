@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, cast
+
+from .exceptions import ConfigurationError
 
 __all__ = ["Headers", "header_values"]
 
@@ -26,7 +28,7 @@ Headers: TypeAlias = _SupportsStrItems | _SupportsBytesItems | _SupportsItems
 """A mapping of header names to values (``str`` or ``bytes``), in any letter case."""
 
 
-def _text(value: str | bytes) -> str:
+def _text(value: str | bytes | bytearray) -> str:
     # HTTP header bytes are ISO-8859-1 by definition; this never fails.
     return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else value
 
@@ -37,11 +39,32 @@ def header_values(headers: Headers | None, lower_name: str) -> list[str]:
     Iterating ``items()`` (rather than calling ``get``) is what makes the lookup
     case-insensitive for a plain ``dict`` and lets repeated headers, which Werkzeug and
     Starlette keep, be seen and refused instead of silently picking one of them.
+
+    Raises:
+        ConfigurationError: ``headers`` has no ``items()``, or a name or value is neither
+            ``str`` nor ``bytes`` (a value of ``None`` counts as absent).
     """
     if headers is None:
         return []
+    if not callable(getattr(headers, "items", None)):
+        raise ConfigurationError(
+            "The headers must be a mapping of names to values (a dict or the framework's "
+            f"request.headers), not {type(headers).__name__}."
+        )
     found: list[str] = []
-    for name, value in headers.items():
+    # Typed callers pass str or bytes; untyped ones may pass anything, so check each pair.
+    pairs = cast("Iterable[tuple[object, object]]", headers.items())
+    for name, value in pairs:
+        # A mapping filled with headers.get(...) holds None for a header that was not sent.
+        if value is None:
+            continue
+        if not isinstance(name, (str, bytes, bytearray)) or not isinstance(
+            value, (str, bytes, bytearray)
+        ):
+            raise ConfigurationError(
+                "Header names and values must be str or bytes, "
+                f"not {type(name).__name__} and {type(value).__name__}."
+            )
         if _text(name).lower() == lower_name:
             found.append(_text(value))
     return found

@@ -43,9 +43,18 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
     Raises:
         ConfigurationError: No secret was given, or one of them is empty or not str/bytes.
     """
-    items: Sequence[object] = (
-        [secret] if isinstance(secret, (str, bytes, bytearray)) else list(secret)
-    )
+    items: Sequence[object]
+    if isinstance(secret, (str, bytes, bytearray)):
+        items = [secret]
+    else:
+        try:
+            items = list(secret)
+        except TypeError:  # from untyped code: a number, an object, ...
+            raise ConfigurationError(
+                "A webhook secret must be str or bytes, or a sequence of them, "
+                f"not {type(secret).__name__}.",
+                provider=provider,
+            ) from None
     keys: list[bytes] = []
     for item in items:
         if isinstance(item, str):
