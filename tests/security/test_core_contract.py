@@ -8,27 +8,39 @@ concrete header-signing scheme, and the registry for everything else.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import importlib
 import sys
+from typing import Annotated, ClassVar, Literal
 
 import pytest
+from pydantic import Field
 
 from webhook_payloads import (
     BodyTooLargeError,
     ConfigurationError,
+    EventModel,
     MalformedPayloadError,
+    PayloadError,
     PayloadValidationError,
     Provider,
     SignatureError,
     UnknownEvent,
     UnknownEventError,
     UnknownProviderError,
+    WebhookEvent,
     parse,
 )
 from webhook_payloads._headers import header_values
-from webhook_payloads._registry import _SPEC_MODULES, get_spec, registered_providers
+from webhook_payloads._parse import validate
+from webhook_payloads._registry import (
+    _SPEC_MODULES,
+    ProviderSpec,
+    get_spec,
+    registered_providers,
+)
 from webhook_payloads._signing import (
     HexHeaderScheme,
     as_bytes,
@@ -514,8 +526,6 @@ def test_signature_errors_come_from_the_verifier() -> None:
 
 def test_unsigned_providers_refuse_secrets_and_schemes(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = get_spec("payscore")
-    import dataclasses  # noqa: PLC0415
-
     unsigned = dataclasses.replace(spec, verifier=None, unsigned_reason="acme signs nothing.")
     monkeypatch.setattr("webhook_payloads._parse.get_spec", lambda provider: unsigned)
     assert parse("payscore", BODY).event_type == "VERIFICATION_STARTED"
@@ -524,3 +534,159 @@ def test_unsigned_providers_refuse_secrets_and_schemes(monkeypatch: pytest.Monke
         with pytest.raises(ConfigurationError) as caught:
             parse("payscore", BODY, **options)  # type: ignore[arg-type]
         assert (str(caught.value), caught.value.provider) == ("acme signs nothing.", "payscore")
+
+
+# --- what the first mutation run left alive --------------------------------------------
+
+
+def test_every_error_names_the_provider() -> None:
+    cases: list[tuple[object, dict[str, object]]] = [
+        (BODY, {"secret": ""}),
+        (BODY, {"secret": 12345}),
+        (BODY, {"verify": False, "max_body_size": 0}),
+        ({"code": "x"}, {"verify": False}),
+        (BODY, {"verify": False, "max_body_size": 3}),
+        ("é" * 40, {"verify": False, "max_body_size": 60}),
+        ("\ud800", {"verify": False}),
+        (b"{", {"verify": False}),
+        (b"[]", {"verify": False}),
+        (b'{"code": 1}', {"verify": False}),
+        (b'{"code": "NEW"}', {"verify": False}),
+        (b'{"code": "REPORT_READY"}', {"verify": False}),
+        (BODY, {"secret": KEY}),
+    ]
+    for body, options in cases:
+        with pytest.raises((ConfigurationError, SignatureError, PayloadError)) as caught:
+            parse("payscore", body, {}, **options)  # type: ignore[arg-type]
+        assert caught.value.provider == "payscore", (body, options)
+    for call in (SCHEME.sign, SCHEME.signed_headers):
+        with pytest.raises(ConfigurationError) as caught:
+            call(BODY, "")
+        assert caught.value.provider == "acme"
+    with pytest.raises(ConfigurationError) as caught:
+        SCHEME.verify(BODY, {}, [])
+    assert caught.value.provider == "acme"
+
+
+def test_a_str_that_is_not_utf8() -> None:
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", '{"code": "\ud800"}', verify=False)
+    assert str(caught.value) == (
+        "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes."
+    )
+    assert caught.value.provider == "payscore"
+    assert caught.value.__context__ is None
+
+
+def test_a_limit_of_one_byte_is_a_limit() -> None:
+    with pytest.raises(MalformedPayloadError):
+        parse("payscore", b"{", verify=False, max_body_size=1)
+    with pytest.raises(BodyTooLargeError):
+        parse("payscore", b"{}", verify=False, max_body_size=1)
+
+
+def test_a_memoryview_is_measured_in_bytes() -> None:
+    import array  # noqa: PLC0415
+
+    wide = memoryview(array.array("I", [0x20202020] * 20))  # 20 items, 80 bytes of spaces
+    with pytest.raises(BodyTooLargeError) as caught:
+        parse("payscore", wide, verify=False, max_body_size=79)
+    assert caught.value.size == 80
+    with pytest.raises(MalformedPayloadError):
+        parse("payscore", wide, verify=False, max_body_size=80)
+
+
+def test_validate_refuses_unknown_events_by_default() -> None:
+    spec = get_spec("payscore")
+    with pytest.raises(UnknownEventError):
+        validate(spec, b'{"code": "NEW"}')
+    assert isinstance(validate(spec, b'{"code": "NEW"}', allow_unknown=True), UnknownEvent)
+    assert validate(spec, BODY).event_type == "VERIFICATION_STARTED"  # type: ignore[union-attr]
+
+
+class _Circle(EventModel):
+    shape: Literal["circle"]
+    radius: int
+
+
+class _Square(EventModel):
+    shape: Literal["square"]
+    side: int
+
+
+class _Drawn(WebhookEvent):
+    event_type_field: ClassVar[str] = "kind"
+    provider: ClassVar[str] = "payscore"
+    kind: Literal["drawn"]
+    figure: Annotated[_Circle | _Square, Field(discriminator="shape")]
+
+
+class _Erased(WebhookEvent):
+    event_type_field: ClassVar[str] = "kind"
+    provider: ClassVar[str] = "payscore"
+    kind: Literal["erased"]
+
+
+_UNION = Annotated[_Drawn | _Erased, Field(discriminator="kind")]
+
+
+def _spec() -> ProviderSpec:
+    return ProviderSpec(
+        provider=Provider.PAYSCORE, union=_UNION, discriminator="kind", verifier=None
+    )
+
+
+def test_a_spec_derives_its_table_and_adapter_from_the_union() -> None:
+    spec = _spec()
+    assert dict(spec.event_classes) == {"drawn": _Drawn, "erased": _Erased}
+    assert spec.adapter.validate_python({"kind": "erased"}) == _Erased(kind="erased")
+    # Every registered spec, rebuilt now, derives the same table as when it was loaded.
+    for provider in registered_providers():
+        loaded = get_spec(provider)
+        rebuilt = dataclasses.replace(loaded)
+        assert dict(rebuilt.event_classes) == dict(loaded.event_classes)
+        assert list(rebuilt.event_classes) == list(loaded.event_classes)
+        assert all(isinstance(c, type) for c in rebuilt.event_classes.values())
+
+
+def test_a_union_member_without_the_discriminator_is_a_type_error() -> None:
+    with pytest.raises(TypeError) as caught:
+        ProviderSpec(provider=Provider.PAYSCORE, union=_UNION, discriminator="shape", verifier=None)
+    assert str(caught.value) == "_Drawn has no field for 'shape'"
+
+
+def test_an_unknown_tag_inside_the_event_is_a_validation_error() -> None:
+    # Only the event's own tag makes an UnknownEventError; a nested one is a field error.
+    spec = _spec()
+    with pytest.raises(PayloadValidationError) as caught:
+        validate(spec, b'{"kind": "drawn", "figure": {"shape": "hexagon"}}')
+    assert caught.value.errors[0]["loc"] == ("figure",)
+    assert caught.value.errors[0]["type"] == "union_tag_invalid"
+    with pytest.raises(PayloadValidationError) as caught:
+        validate(spec, b'{"kind": "drawn", "figure": {}}')
+    assert caught.value.errors[0]["type"] == "union_tag_not_found"
+    with pytest.raises(UnknownEventError):
+        validate(spec, b'{"kind": "painted"}')
+
+
+@pytest.mark.parametrize("provider", [[], {}, {"payscore"}, b"payscore"], ids=repr)
+def test_unhashable_or_non_str_providers_are_unknown(provider: object) -> None:
+    with pytest.raises(UnknownProviderError) as caught:
+        get_spec(provider)
+    assert str(caught.value).startswith(f"Unknown webhook provider '{type(provider).__name__}'")
+
+
+def test_an_unknown_event_payload_decodes_escaped_text() -> None:
+    # pydantic-core before 2.20 decoded escapes wrongly in from_json ("Ã©" for "\u00e9").
+    body = b'{"code": "NEW_\\u00e9\\ud83d\\ude00", "name": "Jos\\u00e9", "raw": "\xc3\xa9"}'
+    with pytest.raises(UnknownEventError) as caught:
+        parse("payscore", body, verify=False)
+    assert caught.value.event_type == "NEW_\u00e9\U0001f600"
+    assert dict(caught.value.payload) == {
+        "code": "NEW_\u00e9\U0001f600",
+        "name": "Jos\u00e9",
+        "raw": "\u00e9",
+    }
+    event = parse("payscore", body, verify=False, allow_unknown=True)
+    assert isinstance(event, UnknownEvent)
+    assert event.payload["name"] == "Jos\u00e9"
