@@ -139,7 +139,7 @@ def main() -> None:
     print("|---|---|---|---:|---:|")  # noqa: T201
     for seconds, kib, label, provider, row in sorted(rows, key=lambda r: (r[0], r[1])):
         print(  # noqa: T201
-            f"| {label} | {provider} | {row['result']} | {seconds * 1000:.0f} ms "
+            f"| {label} | {provider} | {row['result']} | {seconds * 1000:.1f} ms "
             f"| {kib / 1024:.1f} MiB |"
         )
     worst_time = max(rows, key=lambda r: r[0])
