@@ -14,25 +14,26 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
-from webhook_payloads._registry import _SPEC_MODULES, Provider, Verifier, get_spec
-from webhook_payloads._registry import registered_providers as _registered
+from webhook_payloads import _registry
+from webhook_payloads._registry import Provider, Verifier, get_spec
 from webhook_payloads._samples import sample_body, sample_names
 
 SCHEMES_ATTRIBUTE = "SIGNATURE_SCHEMES"
 
-KEY = b"tamper-test-key-0123456789"
-OTHER_KEY = b"a-different-key"
-THIRD_KEY = b"yet-another-key"
+# Hex text: a provider may decode its key from hex (AndDone asks for hex keys).
+KEY = b"0123456789abcdef0123456789abcdef"
+OTHER_KEY = b"fedcba9876543210fedcba9876543210"
+THIRD_KEY = b"00112233445566778899aabbccddeeff"
 
 
 def providers() -> list[Provider]:
     """Every provider ``parse()`` accepts."""
-    return _registered()
+    return _registry.registered_providers()
 
 
 def module(provider: Provider) -> ModuleType:
     """The provider's module (the one defining ``SPEC``)."""
-    return importlib.import_module(_SPEC_MODULES[provider])
+    return importlib.import_module(_registry._SPEC_MODULES[provider])
 
 
 def signed_providers() -> list[Provider]:

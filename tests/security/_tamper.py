@@ -7,10 +7,13 @@ key, and for in-body signatures the bytes of the body that depend on it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from webhook_payloads import WebhookError
 from webhook_payloads._registry import Provider
 
 from ._providers import KEY, OTHER_KEY, THIRD_KEY, samples, verifier
@@ -87,9 +90,23 @@ def locate(provider: Provider, body: bytes, scheme: object) -> Signed:
     return Signed(signed_body, headers, names, span)
 
 
-def _is_case_change(old: str, new: str) -> bool:
-    # Hex digests are compared by value: 'ab' and 'AB' are one signature, not a tamper.
-    return old.lower() == new.lower() and set(old) <= HEX and set(new) <= HEX
+def _b64(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def same_meaning(old: str, new: str) -> bool:
+    """Two encodings of one digest: not a tamper, whatever the bytes say.
+
+    Hex is compared by value ('ab' and 'AB' are one signature), and base64's last character
+    carries padding bits that decoding ignores, so it has more than one spelling.
+    """
+    if set(old) <= HEX and set(new) <= HEX:
+        return old.lower() == new.lower()
+    decoded = _b64(old)
+    return decoded is not None and decoded == _b64(new)
 
 
 def _flips(value: bytes) -> Iterator[tuple[int, int, bytes]]:
@@ -111,7 +128,7 @@ def signature_variants(value: str) -> Iterator[tuple[str, str]]:
     raw = value.encode("latin-1")
     for index, bit, changed in _flips(raw):
         new = changed.decode("latin-1")
-        if not _is_case_change(value, new):
+        if not same_meaning(value, new):
             yield f"flip[{index}]^{bit:#04x}", new
     for length in range(len(value)):
         yield f"truncated to {length}", value[:length]
@@ -138,6 +155,10 @@ def cases(  # noqa: PLR0912 - one branch per kind of change reads as the list it
 
     # The body: every bit of every byte, every truncation, extensions.
     for index, bit, changed in _flips(signed.body):
+        if signed.span is not None and signed.span[0] <= index < signed.span[1]:
+            start, end = signed.span
+            if same_meaning(signed.body[start:end].decode(), changed[start:end].decode("latin-1")):
+                continue
         yield case(f"body[{index}]^{bit:#04x}", changed)
     for length in range(len(signed.body)):
         yield case(f"body truncated to {length}", signed.body[:length])
@@ -185,9 +206,12 @@ def cases(  # noqa: PLR0912 - one branch per kind of change reads as the list it
     for label, key in (
         ("another key", OTHER_KEY),
         ("an empty key", b""),
-        ("a shorter key", KEY[:-1]),
+        ("a shorter key", KEY[:-2]),
     ):
-        forged_body, forged_headers = sign(provider, body, key, scheme)
+        try:
+            forged_body, forged_headers = sign(provider, body, key, scheme)
+        except WebhookError:
+            continue  # this provider's signer refuses such a key: nothing to forge with
         yield case(f"signed with {label}", forged_body, forged_headers)
     forged_body, forged_headers = sign(provider, body, THIRD_KEY, scheme)
     for secret in ([KEY, OTHER_KEY], [OTHER_KEY, KEY]):

@@ -19,7 +19,15 @@ import webhook_payloads
 from webhook_payloads import SignatureError, parse
 from webhook_payloads._registry import Provider
 
-from ._providers import KEY, samples, signed_providers, signing_ids, signing_params
+from ._providers import (
+    KEY,
+    OTHER_KEY,
+    THIRD_KEY,
+    samples,
+    signed_providers,
+    signing_ids,
+    signing_params,
+)
 from ._tamper import locate
 
 SOURCE = Path(webhook_payloads.__file__).parent
@@ -157,7 +165,7 @@ def test_every_key_is_tried_whichever_matches(
         return real(a, b)
 
     _patch_compare_digest(monkeypatch, spy)
-    secrets = [KEY, b"second", b"third"]
+    secrets = [KEY, OTHER_KEY, THIRD_KEY]
     counts = []
     for order in (secrets, secrets[::-1]):
         calls.clear()
