@@ -45,7 +45,10 @@ from pathlib import Path
 
 if __name__ == "__main__" and "--replay" not in sys.argv:
     # Fuzzing: instrument the library's own code (all of it, every provider) for coverage.
-    import atheris
+    try:
+        import atheris
+    except ImportError:
+        sys.exit('Fuzzing needs atheris: pip install -e ".[fuzz]" (Linux or macOS).')
 
     with atheris.instrument_imports(include=["webhook_payloads"]):
         import webhook_payloads._registry
