@@ -24,7 +24,7 @@ Run it (Linux, CPython with an atheris wheel)::
 
     python fuzz/fuzz_parse.py --time 60          # one minute
     python fuzz/fuzz_parse.py --runs 200000      # a fixed number of inputs
-    python fuzz/fuzz_parse.py --time 14400 --corpus fuzz/corpus-long   # hours, corpus kept
+    python fuzz/fuzz_parse.py --time 14400 --corpus ../fuzz-corpus     # hours, corpus kept
     python fuzz/fuzz_parse.py --replay DIR_OR_FILE ...                   # re-run inputs
 
 Crashing inputs are written to ``fuzz/crashes/``. A fixed one goes to ``fuzz/regressions/``,
