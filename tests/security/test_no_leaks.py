@@ -216,3 +216,55 @@ def test_the_library_itself_logs_nothing(
         with pytest.raises(WebhookError):
             unverified(provider, body.strip()[:-1])
     assert [r for r in caplog.records if r.name.startswith("webhook_payloads")] == []
+
+
+@pytest.mark.parametrize(("provider", "event_type", "body"), PERSONAL, ids=PERSONAL_IDS)
+def test_every_error_class_keeps_personal_data_and_secrets_out(
+    provider: Provider, event_type: str, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    found: list[str] = []
+    document = disguise(json.loads(body), random.Random(11), body.decode(), found)
+    raw = json.dumps(document).encode()
+    tag = get_spec(provider).discriminator
+    signed = get_spec(provider).verifier is not None
+    secret: dict[str, Any] = {"secret": KEY} if signed else {}
+    calls: list[tuple[Any, Any, dict[str, Any]]] = [
+        ("not-a-provider", raw, {}),
+        (provider, raw, {"secret": [KEY, 5]} if signed else {"secret": KEY}),
+        (provider, raw, {**secret, "max_body_size": 10}),
+        (provider, raw[:-3], {"verify": False} if signed else {}),
+        (
+            provider,
+            json.dumps({**document, tag: "NOT_AN_EVENT"}).encode(),
+            {"verify": False} if signed else {},
+        ),
+        (
+            provider,
+            json.dumps(
+                {k: [v] for k, v in document.items() if k != tag} | {tag: document[tag]}
+            ).encode(),
+            {"verify": False} if signed else {},
+        ),
+    ]
+    if signed:
+        calls.append((provider, raw, {"secret": KEY}))  # no signature at all
+    errors: list[WebhookError] = []
+    for target, data, options in calls:
+        with pytest.raises(WebhookError) as caught:
+            parse(target, data, {}, **options)
+        errors.append(caught.value)
+    names = {type(e).__name__ for e in errors}
+    expected = {
+        "UnknownProviderError",
+        "ConfigurationError",
+        "BodyTooLargeError",
+        "MalformedPayloadError",
+        "UnknownEventError",
+        "PayloadValidationError",
+    }
+    assert names == (expected | {"SignatureError"} if signed else expected)
+    hidden = [*found, KEY.decode()]
+    for error in errors:
+        for text in shown(error):
+            assert not leaks(text, hidden), text
+        assert not leaks(logged(caplog, error), hidden)
