@@ -164,6 +164,13 @@ def test_header_values_skip_none_values() -> None:
     assert header_values({"x-a": None, "X-A": "2"}, "x-a") == ["2"]  # type: ignore[dict-item]
 
 
+class _NotPairs:
+    """A mapping look-alike whose items() are not (name, value) pairs."""
+
+    def items(self) -> list[object]:
+        return ["abc", 5]
+
+
 @pytest.mark.parametrize(
     ("headers", "message"),
     [
@@ -182,6 +189,10 @@ def test_header_values_skip_none_values() -> None:
         (
             {"x-a": memoryview(b"1")},
             "Header names and values must be str or bytes, not str and memoryview.",
+        ),
+        (
+            _NotPairs(),
+            "The headers' items() must give (name, value) pairs, like a dict's.",
         ),
     ],
 )
