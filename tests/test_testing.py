@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from webhook_payloads import (
     WebhookEvent,
     parse,
 )
-from webhook_payloads._registry import _SPEC_MODULES, get_spec
+from webhook_payloads._registry import get_spec
 from webhook_payloads._samples import sample_body
 from webhook_payloads.payscore import PayscoreEventBase, ReportReady
 from webhook_payloads.payscore_v1 import ApplicantAdded
@@ -42,9 +41,8 @@ WRONG = "fedcba9876543210" * 4
 
 
 def signature_schemes(provider: str) -> list[object | None]:
-    """The signature choices a provider's module names (``ALL_SCHEMES``), else ``[None]``."""
-    module = importlib.import_module(_SPEC_MODULES[Provider(provider)])
-    return list(getattr(module, "ALL_SCHEMES", None) or [None])
+    """The signature choices a provider names in the registry, else ``[None]``."""
+    return list(get_spec(provider).named_schemes.values()) or [None]
 
 
 EVENTS = [(p, e) for p in providers() for e in event_types(p)]

@@ -6,10 +6,15 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic_core import to_json
 
-__all__ = ["EventModel", "UnknownEvent", "WebhookEvent"]
+__all__ = ["JSON_OBJECT", "EventModel", "UnknownEvent", "WebhookEvent"]
+
+# Decodes the payload of an unknown event. Not pydantic_core.from_json: before pydantic-core
+# 2.20 (pydantic 2.8) it garbled escaped non-ASCII text ("\u00e9" came back as "Ã©"). It lives
+# here, not in _parse, so that importing the package builds no adapter.
+JSON_OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 class EventModel(BaseModel):

@@ -48,16 +48,23 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
         return (secret.encode("utf-8"),)
     if type(secret) is bytes and secret:
         return (secret,)
-    items: list[object]
-    if isinstance(secret, (str, bytes, bytearray)) or not isinstance(secret, Sequence):  # pyright: ignore[reportUnnecessaryIsInstance]
-        # Anything that is not a sequence of keys is checked below as one (bad) key.
+    items: Sequence[object]
+    if isinstance(secret, (str, bytes, bytearray)):
         items = [secret]
     else:
-        items = list(secret)
+        try:
+            items = list(secret)
+        except TypeError:  # from untyped code: a number, an object, ...
+            raise ConfigurationError(
+                "A webhook secret must be str or bytes, or a sequence of them, "
+                f"not {type(secret).__name__}.",
+                provider=provider,
+            ) from None
     keys: list[bytes] = []
     for item in items:
         if isinstance(item, str):
-            key = item.encode("utf-8")
+            # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
+            key = item.encode("utf-8")  # pragma: no mutate
         elif isinstance(item, (bytes, bytearray)):
             key = bytes(item)
         else:
@@ -119,13 +126,14 @@ def verify_hex(
             reason="malformed",
         )
     text = received[0].strip()
-    digest = b""
+    # Any placeholder of the wrong length is refused below (equivalent mutants).
+    digest = b""  # pragma: no mutate
     if len(text) == 2 * _SHA256_SIZE:
         try:
             # Decoding compares the digests' meaning: upper- and lower-case hex are one value.
             digest = bytes.fromhex(text)
         except ValueError:
-            digest = b""
+            digest = b""  # pragma: no mutate
     if len(digest) != _SHA256_SIZE:
         raise SignatureError(
             f"The {header} header is not a hex HMAC-SHA256 digest (64 hex characters).",
@@ -148,7 +156,10 @@ def verify_hex(
 
 def as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
     """The bytes of a body given as bytes-like or ``str`` (UTF-8)."""
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    if isinstance(body, str):
+        # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
+        return body.encode("utf-8")  # pragma: no mutate
+    return bytes(body)
 
 
 @dataclass(frozen=True)

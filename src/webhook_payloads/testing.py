@@ -163,7 +163,7 @@ def build_request(
         # Signing wrote into the body: a field it wrote must not silently lose the user's value.
         unsigned = spec.adapter.validate_json(body)
         for name in dict.fromkeys(key.split("__")[0] for key in fields):
-            if getattr(event, name) != getattr(unsigned, name):
+            if getattr(event, name) != getattr(unsigned, name):  # public comparison: fields
                 raise ConfigurationError(
                     f"{name} is written when the request is signed; leave it out, or build "
                     "the request without secret= to set it yourself.",

@@ -28,11 +28,11 @@ SCRIPT = textwrap.dedent(
     import webhook_payloads
     import webhook_payloads.integrations
     import webhook_payloads.pytest_plugin
+    from webhook_payloads._registry import get_spec
     from webhook_payloads.testing import build_request, event_types, is_signed, providers
 
     for provider in providers():
-        module = importlib.import_module(f"webhook_payloads.{provider}")
-        scheme = (getattr(module, "ALL_SCHEMES", None) or [None])[0]
+        scheme = next(iter(get_spec(provider).named_schemes.values()), None)
         options = {"secret": "ab" * 32, "signature_scheme": scheme} if is_signed(provider) else {}
         for event_type in event_types(provider):
             body, headers = build_request(provider, event_type, **options)

@@ -424,7 +424,7 @@ class Verifier:
             ) from None
         value = base64.b64encode(hmac_sha256(_key_bytes(key, chosen.key), content)).decode()
         signed = _insert_signature(unsigned, value)
-        if _content(signed, chosen) != content:
+        if _content(signed, chosen) != content:  # public comparison: bytes we just built
             raise ConfigurationError(
                 "The SignatureScheme.signed function's output depends on the Signature "
                 "value itself, so no signature can satisfy it.",

@@ -1,0 +1,154 @@
+"""Measure time and peak memory of ``parse()`` on adversarial bodies of up to 1 MiB.
+
+Each (body, provider) runs in a fresh interpreter: imports and a warm-up parse first, then
+the measured call. Time is wall-clock for that one call (best of ``--repeat``); memory is
+the growth of the process's peak resident set during it (``ru_maxrss``), which counts
+pydantic-core's native allocations too.
+
+    python fuzz/bounds.py               # a Markdown table, worst case last
+    python fuzz/bounds.py --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+
+MIB = 1024 * 1024
+
+CHILD = """
+import json, resource, sys, time
+from webhook_payloads import WebhookError, parse
+from webhook_payloads._registry import get_spec
+from webhook_payloads._samples import sample_body, sample_names
+sys.path.insert(0, {here!r})
+from bounds import BODIES
+
+provider, name = sys.argv[1], sys.argv[2]
+repeat, allow_unknown = int(sys.argv[3]), sys.argv[4] == "1"
+spec = get_spec(provider)
+options = {{"allow_unknown": allow_unknown}}
+if spec.verifier is not None:
+    options["verify"] = False
+sample = sample_body(provider, sample_names(provider)[0])
+parse(provider, sample, **options)
+body = BODIES[name](provider)
+assert len(body) <= 1024 * 1024, len(body)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+best = float("inf")
+for _ in range(repeat):
+    start = time.perf_counter()
+    try:
+        result = type(parse(provider, body, **options)).__name__
+    except WebhookError as error:
+        result = type(error).__name__
+    best = min(best, time.perf_counter() - start)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": best, "kib": after - before, "result": result, "size": len(body)}}))
+"""
+
+
+def _sample(provider: str) -> bytes:
+    from webhook_payloads._samples import sample_body, sample_names  # noqa: PLC0415
+
+    return sample_body(provider, sample_names(provider)[0]).strip()
+
+
+def _tag(provider: str) -> bytes:
+    from webhook_payloads._registry import get_spec  # noqa: PLC0415
+
+    return get_spec(provider).discriminator.encode()
+
+
+def _fill(prefix: bytes, unit: bytes, suffix: bytes) -> bytes:
+    count = (MIB - len(prefix) - len(suffix)) // (len(unit) + 1)
+    return prefix + b",".join([unit] * count) + suffix
+
+
+def _in_sample(unit: bytes) -> Callable[[str], bytes]:
+    return lambda p: _fill(b'{"many":[', unit, b"]," + _sample(p)[1:])
+
+
+def _unknown(unit: bytes) -> Callable[[str], bytes]:
+    return lambda p: _fill(b'{"' + _tag(p) + b'":"NOT_AN_EVENT","many":[', unit, b"]}")
+
+
+def _keys(p: str, prefix: bytes, suffix: bytes) -> bytes:
+    parts, size, i = [], len(prefix) + len(suffix), 0
+    while size + 16 < MIB:
+        part = b'"%x":0' % i
+        parts.append(part)
+        size, i = size + len(part) + 1, i + 1
+    return prefix + b",".join(parts) + suffix
+
+
+BODIES: dict[str, Callable[[str], bytes]] = {
+    "1 MiB of [ (nesting)": lambda p: b"[" * MIB,
+    "whitespace then a sample": lambda p: b" " * (MIB - len(_sample(p))) + _sample(p),
+    "one 1 MiB string": lambda p: b'{"s":"' + b"a" * (MIB - 2048) + b'",' + _sample(p)[1:],
+    "1 MiB of digits": lambda p: b'{"n":' + b"9" * (MIB - 2048) + b"," + _sample(p)[1:],
+    "BOM + sample": lambda p: b"\xef\xbb\xbf" + _sample(p),
+    "bad UTF-8 at the end": lambda p: _fill(b'{"s":["', b"a", b'\xff"]}'),
+    "90k distinct keys": lambda p: _keys(p, b'{"k":{', b"}," + _sample(p)[1:]),
+    "150k duplicate keys": lambda p: _fill(b'{"k":{', b'"d":0', b"}," + _sample(p)[1:]),
+    "empty objects": _in_sample(b"{}"),
+    "empty lists": _in_sample(b"[]"),
+    "[[[]]] x 150k": _in_sample(b"[[[]]]"),
+    "floats": _in_sample(b"1.5"),
+    "unknown event, [[[]]] x 150k": _unknown(b"[[[]]]"),
+    "unknown event, empty objects": _unknown(b"{}"),
+    "unknown event, 90k keys": lambda p: _keys(p, b'{"' + _tag(p) + b'":"NOT_AN_EVENT",', b"}"),
+}
+
+
+def main() -> None:
+    """Print the table of measurements."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    from pathlib import Path  # noqa: PLC0415
+
+    from webhook_payloads._registry import registered_providers  # noqa: PLC0415
+
+    here = str(Path(__file__).resolve().parent)
+    rows = []
+    for name in BODIES:
+        for provider in registered_providers():
+            for allow in ("0", "1") if name.startswith("unknown") else ("0",):
+                done = subprocess.run(  # noqa: S603 - our own interpreter and script
+                    [
+                        sys.executable,
+                        "-c",
+                        CHILD.format(here=here),
+                        provider.value,
+                        name,
+                        str(args.repeat),
+                        allow,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                row = json.loads(done.stdout)
+                label = name + (" (allow_unknown)" if allow == "1" else "")
+                rows.append((row["seconds"], row["kib"], label, provider.value, row))
+    print("| body (<= 1 MiB) | provider | outcome | time | peak memory growth |")  # noqa: T201
+    print("|---|---|---|---:|---:|")  # noqa: T201
+    for seconds, kib, label, provider, row in sorted(rows, key=lambda r: (r[0], r[1])):
+        print(  # noqa: T201
+            f"| {label} | {provider} | {row['result']} | {seconds * 1000:.1f} ms "
+            f"| {kib / 1024:.1f} MiB |"
+        )
+    worst_time = max(rows, key=lambda r: r[0])
+    worst_memory = max(rows, key=lambda r: r[1])
+    print(  # noqa: T201
+        f"\nworst time: {worst_time[0] * 1000:.0f} ms ({worst_time[2]}, {worst_time[3]}); "
+        f"worst memory: {worst_memory[1] / 1024:.1f} MiB ({worst_memory[2]}, {worst_memory[3]})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,703 @@
+"""Exact behaviour of the verification and dispatch code, down to each message.
+
+These are the tests the mutation run leans on (``.ci/mutation_score.py``): each asserts what
+one branch of ``_parse``, ``_signing``, ``_headers`` or ``_registry`` does, so a changed
+operator, constant or message is noticed. They use Payscore's documented verifier as the
+concrete header-signing scheme, and the registry for everything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import importlib
+import sys
+from typing import Annotated, ClassVar, Literal
+
+import pytest
+from pydantic import Field
+
+from webhook_payloads import (
+    BodyTooLargeError,
+    ConfigurationError,
+    EventModel,
+    MalformedPayloadError,
+    PayloadError,
+    PayloadValidationError,
+    Provider,
+    SignatureError,
+    UnknownEvent,
+    UnknownEventError,
+    UnknownProviderError,
+    WebhookEvent,
+    parse,
+)
+from webhook_payloads._headers import header_values
+from webhook_payloads._parse import validate
+from webhook_payloads._registry import (
+    _SPEC_MODULES,
+    ProviderSpec,
+    get_spec,
+    registered_providers,
+)
+from webhook_payloads._signing import (
+    HexHeaderScheme,
+    as_bytes,
+    hmac_sha256,
+    normalize_secrets,
+    verify_hex,
+)
+
+BODY = b'{"code": "VERIFICATION_STARTED", "verification_id": "v-1"}'
+KEY = b"s3cr3t"
+SCHEME = HexHeaderScheme(provider="acme", header="X-Acme-Signature")
+HEADER = "Verification-Signature"
+
+
+def good() -> str:
+    return hmac.new(KEY, BODY, hashlib.sha256).hexdigest()
+
+
+# --- _registry ---------------------------------------------------------------------------
+
+
+def test_registered_providers_are_the_registry_in_order() -> None:
+    assert registered_providers() == list(_SPEC_MODULES)
+    assert all(isinstance(p, Provider) for p in registered_providers())
+    assert {Provider.PAYSCORE, Provider.PAYSCORE_V1} <= set(registered_providers())
+
+
+def test_provider_str_is_its_id() -> None:
+    assert str(Provider.PAYSCORE) == "payscore"
+    assert f"{Provider.PAYSCORE_V1}" == "payscore_v1"
+
+
+@pytest.mark.parametrize("provider", registered_providers(), ids=str)
+def test_get_spec_accepts_the_member_and_the_plain_id(provider: Provider) -> None:
+    spec = get_spec(provider)
+    assert get_spec(provider.value) is spec
+    assert spec.provider is provider
+    assert spec.adapter is spec.adapter
+    for tag, cls in spec.event_classes.items():
+        field = next(
+            info
+            for name, info in cls.model_fields.items()
+            if (info.alias or name) == spec.discriminator
+        )
+        assert field.annotation is not None
+        assert tag in repr(field.annotation)
+
+
+def test_event_classes_follow_the_union_order() -> None:
+    spec = get_spec("payscore")
+    assert list(spec.event_classes) == [
+        "VERIFICATION_STARTED",
+        "VERIFICATION_COMPLETED",
+        "REPORT_READY",
+    ]
+    with pytest.raises(TypeError):
+        spec.event_classes["X"] = object  # type: ignore[index]
+
+
+def test_get_spec_imports_the_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _SPEC_MODULES[Provider.PAYSCORE]
+    spec = get_spec(Provider.PAYSCORE)
+    calls: list[str] = []
+    monkeypatch.setattr(importlib, "import_module", calls.append)
+    assert get_spec("payscore") is spec
+    assert calls == []
+    # A module that is not loaded yet is imported.
+    module = sys.modules[path]
+    monkeypatch.setattr(importlib, "import_module", lambda name: calls.append(name) or module)
+    monkeypatch.delitem(sys.modules, path)
+    assert get_spec("payscore") is spec
+    assert calls == [path]
+
+
+@pytest.mark.parametrize(
+    ("provider", "shown"),
+    [
+        ("nope", "'nope'"),
+        ("x" * 100, repr("x" * 64)),
+        (3, "'int'"),
+        (None, "'NoneType'"),
+        ("", "''"),
+    ],
+)
+def test_unknown_providers(provider: object, shown: str) -> None:
+    with pytest.raises(UnknownProviderError) as caught:
+        get_spec(provider)
+    known = ", ".join(p.value for p in registered_providers())
+    assert str(caught.value) == f"Unknown webhook provider {shown}; use one of: {known}."
+    assert caught.value.known == tuple(p.value for p in registered_providers())
+
+
+def test_a_provider_without_a_module_is_unknown() -> None:
+    unregistered = [p for p in Provider if p not in _SPEC_MODULES]
+    for provider in unregistered:
+        with pytest.raises(UnknownProviderError):
+            get_spec(provider)
+
+
+# --- _headers ----------------------------------------------------------------------------
+
+
+def test_header_values_in_order_any_case_str_or_bytes() -> None:
+    class Pairs:
+        def items(self) -> list[tuple[object, object]]:
+            return [
+                ("X-A", "1"),
+                (b"x-a", b"2"),
+                ("x-b", "3"),
+                (bytearray(b"X-a"), bytearray(b"\xe9")),
+            ]
+
+    assert header_values(Pairs(), "x-a") == ["1", "2", "\xe9"]  # type: ignore[arg-type]
+    assert header_values({"X-A": "1"}, "x-b") == []
+    assert header_values(None, "x-a") == []
+    assert header_values({}, "x-a") == []
+
+
+def test_header_values_skip_none_values() -> None:
+    # What {"X": request.headers.get("X")} gives when the header was not sent.
+    assert header_values({"x-a": None, "X-A": "2"}, "x-a") == ["2"]  # type: ignore[dict-item]
+
+
+class _NotPairs:
+    """A mapping look-alike whose items() are not (name, value) pairs."""
+
+    def items(self) -> list[object]:
+        return ["abc", 5]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        (
+            [("x-a", "1")],
+            "The headers must be a mapping of names to values (a dict or the "
+            "framework's request.headers), not list.",
+        ),
+        (
+            "x-a: 1",
+            "The headers must be a mapping of names to values (a dict or the "
+            "framework's request.headers), not str.",
+        ),
+        ({1: "1"}, "Header names and values must be str or bytes, not int and str."),
+        ({"x-a": 1}, "Header names and values must be str or bytes, not str and int."),
+        (
+            {"x-a": memoryview(b"1")},
+            "Header names and values must be str or bytes, not str and memoryview.",
+        ),
+        (
+            _NotPairs(),
+            "The headers' items() must give (name, value) pairs, like a dict's.",
+        ),
+    ],
+)
+def test_headers_of_the_wrong_shape_are_a_configuration_error(
+    headers: object, message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        header_values(headers, "x-a")  # type: ignore[arg-type]
+    assert str(caught.value) == message
+    with pytest.raises(ConfigurationError):
+        parse("payscore", BODY, headers, secret=KEY)  # type: ignore[arg-type]
+
+
+# --- _signing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("secret", "keys"),
+    [
+        ("k", (b"k",)),
+        (b"k", (b"k",)),
+        (bytearray(b"k"), (b"k",)),
+        ("é", ("é".encode(),)),
+        (["a", b"b"], (b"a", b"b")),
+        (("a",), (b"a",)),
+        ([bytearray(b"z")], (b"z",)),
+    ],
+)
+def test_normalize_secrets(secret: object, keys: tuple[bytes, ...]) -> None:
+    got = normalize_secrets(secret, provider="p")  # type: ignore[arg-type]
+    assert got == keys
+    assert all(type(k) is bytes for k in got)
+
+
+EMPTY = (
+    "A webhook secret is empty; check that the setting or environment variable holding it is set."
+)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("", EMPTY),
+        (["a", b""], EMPTY),
+        ([], "An empty sequence of secrets was given; pass at least one secret."),
+        ([None], "A webhook secret must be str or bytes, not NoneType."),
+        (["a", 1], "A webhook secret must be str or bytes, not int."),
+        (12345, "A webhook secret must be str or bytes, or a sequence of them, not int."),
+        (object(), "A webhook secret must be str or bytes, or a sequence of them, not object."),
+    ],
+)
+def test_bad_secrets(secret: object, message: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        normalize_secrets(secret, provider="p")  # type: ignore[arg-type]
+    assert str(caught.value) == message
+    assert caught.value.provider == "p"
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+
+def test_hmac_sha256_and_as_bytes() -> None:
+    assert hmac_sha256(KEY, BODY) == hmac.new(KEY, BODY, hashlib.sha256).digest()
+    assert as_bytes("é") == "é".encode()
+    assert as_bytes(bytearray(b"a")) == b"a"
+    assert type(as_bytes(memoryview(b"a"))) is bytes
+
+
+def _verify(received: list[str], keys: tuple[bytes, ...] = (KEY,)) -> None:
+    verify_hex(BODY, received, keys, provider="acme", header="X-Sig")
+
+
+def test_verify_hex_accepts_a_match_in_any_hex_case_and_any_key_position() -> None:
+    _verify([good()])
+    _verify([good().upper()])
+    _verify([f"  {good()}\t"])
+    _verify([good()], (b"other", KEY))
+    _verify([good()], (KEY, b"other"))
+
+
+@pytest.mark.parametrize(
+    ("received", "reason", "message"),
+    [
+        ([], "missing", "The X-Sig header is missing; this request was not signed by acme."),
+        (["a", "b"], "malformed", "The X-Sig header appears 2 times; a genuine request has one."),
+        (
+            ["0" * 63],
+            "malformed",
+            "The X-Sig header is not a hex HMAC-SHA256 digest (64 hex characters).",
+        ),
+        (
+            ["0" * 65],
+            "malformed",
+            "The X-Sig header is not a hex HMAC-SHA256 digest (64 hex characters).",
+        ),
+        (
+            ["g" * 64],
+            "malformed",
+            "The X-Sig header is not a hex HMAC-SHA256 digest (64 hex characters).",
+        ),
+        (
+            ["0 " * 32],
+            "malformed",
+            "The X-Sig header is not a hex HMAC-SHA256 digest (64 hex characters).",
+        ),
+        (
+            [""],
+            "malformed",
+            "The X-Sig header is not a hex HMAC-SHA256 digest (64 hex characters).",
+        ),
+        (
+            ["0" * 64],
+            "mismatch",
+            "The X-Sig header does not match the body under any configured secret; check the "
+            "secret, and that the body is passed exactly as received.",
+        ),
+    ],
+)
+def test_verify_hex_refusals(received: list[str], reason: str, message: str) -> None:
+    with pytest.raises(SignatureError) as caught:
+        _verify(received)
+    assert (caught.value.reason, str(caught.value), caught.value.provider) == (
+        reason,
+        message,
+        "acme",
+    )
+    assert caught.value.__context__ is None
+
+
+def test_verify_hex_refuses_when_no_key_matches() -> None:
+    with pytest.raises(SignatureError, match="does not match"):
+        _verify([good()], (b"a", b"b", b"c"))
+
+
+def test_hex_header_scheme_signs_and_verifies() -> None:
+    assert SCHEME.sign(BODY, KEY) == good()
+    assert SCHEME.sign(BODY.decode(), KEY.decode()) == good()
+    assert SCHEME.signed_headers(BODY, KEY) == {
+        "X-Acme-Signature": good(),
+        "Content-Type": "application/json",
+    }
+    assert SCHEME.sign_request(BODY, KEY, None) == (BODY, SCHEME.signed_headers(BODY, KEY))
+    SCHEME.verify(BODY, {"x-acme-signature": good()}, KEY)
+    SCHEME.verify(BODY.decode(), {"X-ACME-SIGNATURE": good()}, [b"x", KEY])
+    SCHEME(BODY, {"X-Acme-Signature": good()}, (KEY,), None)
+    with pytest.raises(
+        SignatureError,
+        match="X-Acme-Signature header is missing; this request was not signed by acme",
+    ):
+        SCHEME.verify(BODY, {HEADER: good()}, KEY)
+    with pytest.raises(ConfigurationError):
+        SCHEME.sign(BODY, "")
+
+
+def test_hex_header_scheme_takes_no_scheme() -> None:
+    message = "acme has a single documented signature scheme; do not pass signature_scheme."
+    with pytest.raises(ConfigurationError) as verifying:
+        SCHEME(BODY, {"X-Acme-Signature": good()}, (KEY,), "hex")
+    with pytest.raises(ConfigurationError) as signing:
+        SCHEME.sign_request(BODY, KEY, "hex")
+    for caught in (verifying, signing):
+        assert (str(caught.value), caught.value.provider) == (message, "acme")
+
+
+# --- _parse: configuration, then size, then signature, then payload --------------------
+
+
+def test_parse_verifies_then_validates() -> None:
+    event = parse("payscore", BODY, {HEADER: good()}, secret=KEY)
+    assert event.event_type == "VERIFICATION_STARTED"
+    assert parse(Provider.PAYSCORE, bytearray(BODY), {HEADER: good()}, secret=KEY) == event
+    assert parse("payscore", memoryview(BODY), {HEADER: good()}, secret=[b"x", KEY]) == event
+    assert parse("payscore", BODY.decode(), {HEADER: good()}, secret=KEY.decode()) == event
+    assert parse("payscore", BODY, verify=False) == event
+    assert parse("payscore", BODY, {}, secret=KEY, verify=False) == event
+
+
+def test_no_secret_for_a_signed_provider() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        parse("payscore", BODY, {HEADER: good()})
+    assert str(caught.value) == (
+        "payscore signs its webhooks but no secret was given; pass secret=... "
+        "(or verify=False to skip verification, in tests only)."
+    )
+    assert caught.value.provider == "payscore"
+
+
+def test_configuration_is_checked_before_the_body() -> None:
+    with pytest.raises(ConfigurationError, match="no secret was given"):
+        parse("payscore", b"x" * 10, max_body_size=1)
+    with pytest.raises(ConfigurationError, match="single documented signature scheme"):
+        parse("payscore", BODY, {HEADER: good()}, secret=KEY, signature_scheme="hex")
+    # verify=False skips the verifier entirely, scheme and all.
+    assert parse("payscore", BODY, secret=KEY, verify=False, signature_scheme="x").event_type
+
+
+def test_the_size_limit_comes_before_the_signature() -> None:
+    with pytest.raises(BodyTooLargeError) as caught:
+        parse("payscore", BODY, {HEADER: "bad"}, secret=KEY, max_body_size=len(BODY) - 1)
+    assert (caught.value.size, caught.value.limit) == (len(BODY), len(BODY) - 1)
+    assert str(caught.value) == (
+        f"Webhook body of {len(BODY)} bytes exceeds the limit of {len(BODY) - 1} bytes; "
+        "raise max_body_size if the provider really sends bodies this large."
+    )
+    assert parse("payscore", BODY, {HEADER: good()}, secret=KEY, max_body_size=len(BODY)).event_type
+    with pytest.raises(SignatureError):
+        parse("payscore", BODY, {HEADER: "0" * 64}, secret=KEY, max_body_size=len(BODY))
+
+
+def test_sizes_of_every_body_type() -> None:
+    for body in (BODY, bytearray(BODY), memoryview(BODY), BODY.decode()):
+        with pytest.raises(BodyTooLargeError) as caught:
+            parse("payscore", body, verify=False, max_body_size=len(BODY) - 1)
+        assert caught.value.size == len(BODY)
+        assert parse("payscore", body, verify=False, max_body_size=len(BODY)).event_type
+    # A str within the limit in characters but not in UTF-8 bytes.
+    text = '{"code": "VERIFICATION_STARTED", "verification_id": "ééé"}'
+    with pytest.raises(BodyTooLargeError) as caught:
+        parse("payscore", text, verify=False, max_body_size=len(text))
+    assert (caught.value.size, caught.value.limit) == (len(text) + 3, len(text))
+    assert (
+        parse("payscore", text, verify=False, max_body_size=len(text) + 3).verification_id == "ééé"
+    )  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("body", [{"code": "x"}, None, 12, ["x"]], ids=repr)
+def test_parsed_json_is_not_a_body(body: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        parse("payscore", body, verify=False)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"The body must be the raw request bytes (or str), not {type(body).__name__}; "
+        "pass request.body, not parsed JSON."
+    )
+
+
+@pytest.mark.parametrize("limit", [0, -5, False, True, 2.0, None])
+def test_max_body_size_must_be_a_positive_int(limit: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        parse("payscore", BODY, verify=False, max_body_size=limit)  # type: ignore[arg-type]
+    assert str(caught.value) == "max_body_size must be a positive number of bytes."
+    assert caught.value.provider == "payscore"
+    assert parse("payscore", BODY, verify=False, max_body_size=10**9).event_type
+
+
+def test_payload_errors() -> None:
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", b"{", verify=False)
+    assert (
+        str(caught.value)
+        == "The webhook body is not valid JSON (EOF while parsing an object at line 1 column 1)."
+    )
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", b"\xef\xbb\xbf" + BODY, verify=False)
+    assert (
+        str(caught.value)
+        == "The webhook body is not valid JSON (it starts with a UTF-8 byte order mark)."
+    )
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", b" \xef\xbb\xbf" + BODY, verify=False)
+    assert "byte order mark" not in str(caught.value)
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", b"[1]", verify=False)
+    assert str(caught.value) == "The webhook body is JSON but not a JSON object."
+    assert caught.value.provider == "payscore"
+
+
+def test_unknown_events() -> None:
+    body = b'{"code": "NEW_THING", "x": 1}'
+    with pytest.raises(UnknownEventError) as caught:
+        parse("payscore", body, verify=False)
+    assert (caught.value.event_type, dict(caught.value.payload)) == (
+        "NEW_THING",
+        {"code": "NEW_THING", "x": 1},
+    )
+    assert caught.value.provider == "payscore"
+    event = parse("payscore", body, verify=False, allow_unknown=True)
+    assert isinstance(event, UnknownEvent)
+    assert (event.provider, event.event_type, event.payload) == (
+        "payscore",
+        "NEW_THING",
+        {"code": "NEW_THING", "x": 1},
+    )
+    with pytest.raises(UnknownEventError):
+        parse("payscore", body, verify=False, allow_unknown=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "msg"),
+    [
+        (b'{"x": 1}', "Field required"),
+        (b'{"code": null}', "Input should be a valid string"),
+        (b'{"code": 5}', "Input should be a valid string"),
+        (b'{"code": ["A"]}', "Input should be a valid string"),
+    ],
+)
+def test_a_missing_or_non_string_event_type(body: bytes, msg: str) -> None:
+    for allow_unknown in (False, True):
+        with pytest.raises(PayloadValidationError) as caught:
+            parse("payscore", body, verify=False, allow_unknown=allow_unknown)
+        assert caught.value.errors == ({"loc": ("code",), "type": "event_type", "msg": msg},)
+        assert str(caught.value) == (
+            f"Webhook payload failed validation at code: {msg}; "
+            "see .errors for every failing field."
+        )
+
+
+def test_field_errors_are_located_in_wire_names() -> None:
+    body = b'{"code": "REPORT_READY", "applicant_group_id": 1, "report_id": "r"}'
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("payscore", body, verify=False)
+    assert caught.value.errors == (
+        {
+            "loc": ("applicant_group_id",),
+            "type": "string_type",
+            "msg": "Input should be a valid string",
+        },
+        {"loc": ("report_type",), "type": "missing", "msg": "Field required"},
+    )
+    assert caught.value.provider == "payscore"
+    nested = (
+        b'{"code": "APPLICANT_ADDED", "screening_group_id": "g", "screening_id": "s", '
+        b'"value": {"applicant_first_name": 1}}'
+    )
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("payscore_v1", nested, verify=False)
+    assert caught.value.errors[0]["loc"][:2] == ("value", "applicant_first_name")
+
+
+def test_signature_errors_come_from_the_verifier() -> None:
+    with pytest.raises(SignatureError) as caught:
+        parse("payscore", BODY, {HEADER: "0" * 64}, secret=KEY)
+    assert caught.value.reason == "mismatch"
+    assert "Verification-Signature header does not match" in str(caught.value)
+    with pytest.raises(
+        SignatureError,
+        match="Verification-Signature header is missing; this request was not signed by payscore",
+    ):
+        parse("payscore", BODY, None, secret=KEY)
+    # Verified before decoding: a bad signature on a broken body is a signature error.
+    with pytest.raises(SignatureError):
+        parse("payscore", b"{", {HEADER: good()}, secret=KEY)
+
+
+def test_unsigned_providers_refuse_secrets_and_schemes(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = get_spec("payscore")
+    unsigned = dataclasses.replace(spec, verifier=None, unsigned_reason="acme signs nothing.")
+    monkeypatch.setattr("webhook_payloads._parse.get_spec", lambda provider: unsigned)
+    assert parse("payscore", BODY).event_type == "VERIFICATION_STARTED"
+    assert parse("payscore", BODY, verify=False).event_type == "VERIFICATION_STARTED"
+    for options in ({"secret": KEY}, {"signature_scheme": "x"}, {"secret": KEY, "verify": False}):
+        with pytest.raises(ConfigurationError) as caught:
+            parse("payscore", BODY, **options)  # type: ignore[arg-type]
+        assert (str(caught.value), caught.value.provider) == ("acme signs nothing.", "payscore")
+
+
+# --- what the first mutation run left alive --------------------------------------------
+
+
+def test_every_error_names_the_provider() -> None:
+    cases: list[tuple[object, dict[str, object]]] = [
+        (BODY, {"secret": ""}),
+        (BODY, {"secret": 12345}),
+        (BODY, {"verify": False, "max_body_size": 0}),
+        ({"code": "x"}, {"verify": False}),
+        (BODY, {"verify": False, "max_body_size": 3}),
+        ("é" * 40, {"verify": False, "max_body_size": 60}),
+        ("\ud800", {"verify": False}),
+        (b"{", {"verify": False}),
+        (b"[]", {"verify": False}),
+        (b'{"code": 1}', {"verify": False}),
+        (b'{"code": "NEW"}', {"verify": False}),
+        (b'{"code": "REPORT_READY"}', {"verify": False}),
+        (BODY, {"secret": KEY}),
+    ]
+    for body, options in cases:
+        with pytest.raises((ConfigurationError, SignatureError, PayloadError)) as caught:
+            parse("payscore", body, {}, **options)  # type: ignore[arg-type]
+        assert caught.value.provider == "payscore", (body, options)
+    for call in (SCHEME.sign, SCHEME.signed_headers):
+        with pytest.raises(ConfigurationError) as caught:
+            call(BODY, "")
+        assert caught.value.provider == "acme"
+    with pytest.raises(ConfigurationError) as caught:
+        SCHEME.verify(BODY, {}, [])
+    assert caught.value.provider == "acme"
+
+
+def test_a_str_that_is_not_utf8() -> None:
+    with pytest.raises(MalformedPayloadError) as caught:
+        parse("payscore", '{"code": "\ud800"}', verify=False)
+    assert str(caught.value) == (
+        "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes."
+    )
+    assert caught.value.provider == "payscore"
+    assert caught.value.__context__ is None
+
+
+def test_a_limit_of_one_byte_is_a_limit() -> None:
+    with pytest.raises(MalformedPayloadError):
+        parse("payscore", b"{", verify=False, max_body_size=1)
+    with pytest.raises(BodyTooLargeError):
+        parse("payscore", b"{}", verify=False, max_body_size=1)
+
+
+def test_a_memoryview_is_measured_in_bytes() -> None:
+    import array
+
+    wide = memoryview(array.array("I", [0x20202020] * 20))  # 20 items, 80 bytes of spaces
+    with pytest.raises(BodyTooLargeError) as caught:
+        parse("payscore", wide, verify=False, max_body_size=79)
+    assert caught.value.size == 80
+    with pytest.raises(MalformedPayloadError):
+        parse("payscore", wide, verify=False, max_body_size=80)
+
+
+def test_validate_refuses_unknown_events_by_default() -> None:
+    spec = get_spec("payscore")
+    with pytest.raises(UnknownEventError):
+        validate(spec, b'{"code": "NEW"}')
+    assert isinstance(validate(spec, b'{"code": "NEW"}', allow_unknown=True), UnknownEvent)
+    assert validate(spec, BODY).event_type == "VERIFICATION_STARTED"  # type: ignore[union-attr]
+
+
+class _Circle(EventModel):
+    shape: Literal["circle"]
+    radius: int
+
+
+class _Square(EventModel):
+    shape: Literal["square"]
+    side: int
+
+
+class _Drawn(WebhookEvent):
+    event_type_field: ClassVar[str] = "kind"
+    provider: ClassVar[str] = "payscore"
+    kind: Literal["drawn"]
+    figure: Annotated[_Circle | _Square, Field(discriminator="shape")]
+
+
+class _Erased(WebhookEvent):
+    event_type_field: ClassVar[str] = "kind"
+    provider: ClassVar[str] = "payscore"
+    kind: Literal["erased"]
+
+
+_UNION = Annotated[_Drawn | _Erased, Field(discriminator="kind")]
+
+
+def _spec() -> ProviderSpec:
+    return ProviderSpec(
+        provider=Provider.PAYSCORE, union=_UNION, discriminator="kind", verifier=None
+    )
+
+
+def test_a_spec_derives_its_table_and_adapter_from_the_union() -> None:
+    spec = _spec()
+    assert dict(spec.event_classes) == {"drawn": _Drawn, "erased": _Erased}
+    assert spec.adapter.validate_python({"kind": "erased"}) == _Erased(kind="erased")
+    # Every registered spec, rebuilt now, derives the same table as when it was loaded.
+    for provider in registered_providers():
+        loaded = get_spec(provider)
+        rebuilt = dataclasses.replace(loaded)
+        assert dict(rebuilt.event_classes) == dict(loaded.event_classes)
+        assert list(rebuilt.event_classes) == list(loaded.event_classes)
+        assert all(isinstance(c, type) for c in rebuilt.event_classes.values())
+
+
+def test_a_union_member_without_the_discriminator_is_a_type_error() -> None:
+    with pytest.raises(TypeError) as caught:
+        ProviderSpec(provider=Provider.PAYSCORE, union=_UNION, discriminator="shape", verifier=None)
+    assert str(caught.value) == "_Drawn has no field for 'shape'"
+
+
+def test_an_unknown_tag_inside_the_event_is_a_validation_error() -> None:
+    # Only the event's own tag makes an UnknownEventError; a nested one is a field error.
+    spec = _spec()
+    with pytest.raises(PayloadValidationError) as caught:
+        validate(spec, b'{"kind": "drawn", "figure": {"shape": "hexagon"}}')
+    assert caught.value.errors[0]["loc"] == ("figure",)
+    assert caught.value.errors[0]["type"] == "union_tag_invalid"
+    with pytest.raises(PayloadValidationError) as caught:
+        validate(spec, b'{"kind": "drawn", "figure": {}}')
+    assert caught.value.errors[0]["type"] == "union_tag_not_found"
+    with pytest.raises(UnknownEventError):
+        validate(spec, b'{"kind": "painted"}')
+
+
+@pytest.mark.parametrize("provider", [[], {}, {"payscore"}, b"payscore"], ids=repr)
+def test_unhashable_or_non_str_providers_are_unknown(provider: object) -> None:
+    with pytest.raises(UnknownProviderError) as caught:
+        get_spec(provider)
+    assert str(caught.value).startswith(f"Unknown webhook provider '{type(provider).__name__}'")
+
+
+def test_an_unknown_event_payload_decodes_escaped_text() -> None:
+    # pydantic-core before 2.20 decoded escapes wrongly in from_json ("Ã©" for "\u00e9").
+    body = b'{"code": "NEW_\\u00e9\\ud83d\\ude00", "name": "Jos\\u00e9", "raw": "\xc3\xa9"}'
+    with pytest.raises(UnknownEventError) as caught:
+        parse("payscore", body, verify=False)
+    assert caught.value.event_type == "NEW_\u00e9\U0001f600"
+    assert dict(caught.value.payload) == {
+        "code": "NEW_\u00e9\U0001f600",
+        "name": "Jos\u00e9",
+        "raw": "\u00e9",
+    }
+    event = parse("payscore", body, verify=False, allow_unknown=True)
+    assert isinstance(event, UnknownEvent)
+    assert event.payload["name"] == "Jos\u00e9"
