@@ -189,7 +189,7 @@ def test_unknown_events_are_returned_when_allowed() -> None:
     )
 
 
-def test_the_derived_header_name_leaves_scheme_equality_and_repr_alone() -> None:
+def test_a_scheme_compares_and_prints_by_provider_and_header() -> None:
     scheme = HexHeaderScheme(provider="p", header="X-Sig")
     assert scheme == HexHeaderScheme(provider="p", header="X-Sig")
     assert repr(scheme) == "HexHeaderScheme(provider='p', header='X-Sig')"
