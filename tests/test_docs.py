@@ -235,7 +235,7 @@ def test_docstring_examples_run(name: str) -> None:
     try:
         module = importlib.import_module(name)
     except ImportError as exc:  # an integration whose framework is not installed here
-        pytest.skip(f"{name} needs {exc.name}")
+        pytest.skip(f"{name} cannot be imported here ({exc.name or exc})")
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=_FLAGS)
     report = io.StringIO()
