@@ -410,3 +410,18 @@ json_values = st.recursive(
 def test_any_json_object_parses_or_raises_a_webhook_error(obj: dict[str, Any]) -> None:
     with contextlib.suppress(WebhookError):
         parse("anddone", json.dumps(obj), verify=False)
+
+
+def test_additional_fields_with_a_non_finite_number_round_trip() -> None:
+    # Found by fuzzing: an array sent undecoded, holding a number too large for a float,
+    # was written back as the non-JSON constant Infinity and did not parse again.
+    body = (
+        b'{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51",'
+        b' "EventBody": {"MerchantId": "4bvl9KxM", "ReportId": "KGx1n813"},'
+        b' "AdditionalFields": [{"ReportGenerationLogId": "L1", "n": 1e400}]}'
+    )
+    event = parse("anddone", body, verify=False)
+    wire = event.model_dump_json(by_alias=True)
+    again = parse("anddone", wire, verify=False)
+    assert again.model_dump_json(by_alias=True) == wire
+    assert again.report_generation_log_id == "L1"

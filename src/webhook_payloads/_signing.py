@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from ._headers import header_values
-from .exceptions import ConfigurationError, SignatureError
+from .exceptions import ConfigurationError, MalformedPayloadError, SignatureError
 
 if TYPE_CHECKING:
     from ._headers import Headers
@@ -47,7 +47,7 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
     # The type tests only choose this shortcut; the general code below gives the same answer
     # (equivalent mutants), as does "UTF-8" for "utf-8".
     if type(secret) is str and secret:  # pragma: no mutate
-        return (secret.encode("utf-8"),)  # pragma: no mutate
+        return (_utf8_key(secret, provider),)
     if type(secret) is bytes and secret:  # pragma: no mutate
         return (secret,)
     items: Sequence[object]
@@ -65,8 +65,7 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
     keys: list[bytes] = []
     for item in items:
         if isinstance(item, str):
-            # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
-            key = item.encode("utf-8")  # pragma: no mutate
+            key = _utf8_key(item, provider)
         elif isinstance(item, (bytes, bytearray)):
             key = bytes(item)
         else:
@@ -87,6 +86,17 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
             provider=provider,
         )
     return tuple(keys)
+
+
+def _utf8_key(secret: str, provider: str | None) -> bytes:
+    try:
+        # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
+        return secret.encode("utf-8")  # pragma: no mutate
+    except UnicodeEncodeError:  # a lone surrogate: a broken setting, never a real key
+        raise ConfigurationError(
+            "A webhook secret is a str that cannot be encoded as UTF-8; check the setting.",
+            provider=provider,
+        ) from None
 
 
 def hmac_sha256(key: bytes, body: bytes) -> bytes:
@@ -160,8 +170,13 @@ def verify_hex(
 def as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
     """The bytes of a body given as bytes-like or ``str`` (UTF-8)."""
     if isinstance(body, str):
-        # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
-        return body.encode("utf-8")  # pragma: no mutate
+        try:
+            # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
+            return body.encode("utf-8")  # pragma: no mutate
+        except UnicodeEncodeError:
+            raise MalformedPayloadError(
+                "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes."
+            ) from None
     return bytes(body)
 
 

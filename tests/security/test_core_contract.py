@@ -701,3 +701,22 @@ def test_an_unknown_event_payload_decodes_escaped_text() -> None:
     event = parse("payscore", body, verify=False, allow_unknown=True)
     assert isinstance(event, UnknownEvent)
     assert event.payload["name"] == "Jos\u00e9"
+
+
+def test_a_secret_with_a_lone_surrogate_is_a_configuration_error() -> None:
+    message = "A webhook secret is a str that cannot be encoded as UTF-8; check the setting."
+    for secret in ("\ud800", ["ok", "bad\udfff"]):
+        with pytest.raises(ConfigurationError) as caught:
+            normalize_secrets(secret, provider="payscore")
+        assert str(caught.value) == message
+        with pytest.raises(ConfigurationError):
+            parse("payscore", BODY, {}, secret=secret)
+
+
+def test_a_str_body_with_a_lone_surrogate_in_the_signing_helpers() -> None:
+    from webhook_payloads import MalformedPayloadError, payscore
+
+    with pytest.raises(MalformedPayloadError, match="cannot be encoded as UTF-8"):
+        payscore.verify_signature("\ud800", {}, "k")
+    with pytest.raises(MalformedPayloadError):
+        payscore.sign("\ud800", "k")

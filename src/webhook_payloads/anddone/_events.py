@@ -238,7 +238,9 @@ def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
 
 def _encode_additional_fields(items: tuple[AdditionalField, ...]) -> str:
     # Back to a JSON string, as on the wire, so a dump re-parses to an equal event.
-    return to_json([item.model_dump(by_alias=True) for item in items]).decode()
+    # Non-finite floats (a huge number in an array sent undecoded) become null, as in
+    # model_dump_json(): "Infinity" is not JSON and would not decode again.
+    return to_json([item.model_dump(by_alias=True) for item in items], inf_nan_mode="null").decode()
 
 
 AdditionalFields: TypeAlias = Annotated[
