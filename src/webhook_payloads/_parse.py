@@ -204,7 +204,9 @@ def parse(
     # Raw bytes within a valid limit, what nearly every call passes, need no conversion.
     # These tests only pick the shortcut: a body they send on to _as_bytes() gets the same
     # answer there, so loosening them changes nothing (equivalent mutants). The test of the
-    # limit's sign is the one that guards behaviour (a limit of 0 is a configuration error).
+    # limit's sign is the one that guards behaviour (a limit of 0 is a configuration error);
+    # its mutant "> 1" survives as an equivalent: a limit of 1 goes to _as_bytes(), which
+    # accepts it just the same.
     if (
         type(body) is bytes  # pragma: no mutate
         and type(max_body_size) is int  # pragma: no mutate

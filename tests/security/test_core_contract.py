@@ -709,6 +709,7 @@ def test_a_secret_with_a_lone_surrogate_is_a_configuration_error() -> None:
         with pytest.raises(ConfigurationError) as caught:
             normalize_secrets(secret, provider="payscore")
         assert str(caught.value) == message
+        assert caught.value.provider == "payscore"
         with pytest.raises(ConfigurationError):
             parse("payscore", BODY, {}, secret=secret)
 
@@ -716,7 +717,16 @@ def test_a_secret_with_a_lone_surrogate_is_a_configuration_error() -> None:
 def test_a_str_body_with_a_lone_surrogate_in_the_signing_helpers() -> None:
     from webhook_payloads import MalformedPayloadError, payscore
 
-    with pytest.raises(MalformedPayloadError, match="cannot be encoded as UTF-8"):
+    with pytest.raises(MalformedPayloadError) as caught:
         payscore.verify_signature("\ud800", {}, "k")
+    assert str(caught.value) == (
+        "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes."
+    )
     with pytest.raises(MalformedPayloadError):
         payscore.sign("\ud800", "k")
+
+
+def test_a_zero_limit_is_refused_even_for_an_empty_body() -> None:
+    # The fast path for raw bytes must not take a limit of 0 as "anything up to 0 bytes".
+    with pytest.raises(ConfigurationError, match="max_body_size"):
+        parse("payscore", b"", verify=False, max_body_size=0)
