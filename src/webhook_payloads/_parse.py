@@ -316,13 +316,13 @@ def validate(
         from ._base import UnknownEvent  # noqa: PLC0415
 
         return UnknownEvent(
-            provider=spec.provider.value, event_type=error.event_type, payload=dict(error.payload)
+            provider=spec.name, event_type=error.event_type, payload=dict(error.payload)
         )
     raise error
 
 
 def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadError:
-    name = spec.provider.value
+    name = spec.name
     first = details[0]
     if first["type"] == "json_invalid":
         why = first["ctx"]["error"]
