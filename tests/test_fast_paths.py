@@ -24,7 +24,7 @@ from webhook_payloads import (
 )
 from webhook_payloads._headers import header_values
 from webhook_payloads._registry import Provider, get_spec
-from webhook_payloads._signing import HexHeaderScheme, normalize_secrets
+from webhook_payloads._signing import HexHeaderScheme, hmac_sha256, normalize_secrets
 from webhook_payloads.payscore import ReportReady
 
 SECRET = "s3cr3t"
@@ -93,6 +93,31 @@ def test_header_lookup_matches_the_reference_for_a_dict(
 ) -> None:
     headers = dict(pairs)
     assert header_values(headers, TARGET) == reference_header_values(list(headers.items()), TARGET)
+
+
+@given(header_pairs, st.sampled_from(["", "Verification-Signature", TARGET, TARGET.upper()]))
+def test_dict_lookup_by_spelling_matches_the_reference(
+    pairs: list[tuple[str | bytes, str | bytes]], spelling: str
+) -> None:
+    # The dict shortcut looks the documented spelling up first; the answer is the same.
+    headers = dict(pairs)
+    expected = reference_header_values(list(headers.items()), TARGET)
+    assert header_values(headers, TARGET, spelling) == expected
+
+
+@given(st.binary(max_size=200), st.binary(max_size=300))
+def test_hmac_sha256_is_the_stdlib_hmac(key: bytes, body: bytes) -> None:
+    assert hmac_sha256(key, body) == hmac.digest(key, body, "sha256")
+
+
+@pytest.mark.parametrize("secret", ["\ud800", "", "a\udfffb"])
+def test_a_str_secret_the_shortcut_cannot_encode_gets_the_general_error(secret: str) -> None:
+    with pytest.raises(ConfigurationError) as shortcut:
+        parse("payscore", BODY, {"Verification-Signature": SIGNATURE}, secret=secret)
+    with pytest.raises(ConfigurationError) as general:
+        normalize_secrets(secret, provider="payscore")
+    assert str(shortcut.value) == str(general.value)
+    assert shortcut.value.__context__ is None or shortcut.value.__suppress_context__
 
 
 @pytest.mark.parametrize(

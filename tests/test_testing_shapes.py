@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_pascal
 
 from webhook_payloads import ConfigurationError, Provider, SignatureError, parse, testing
+from webhook_payloads import _parse as parse_module
 from webhook_payloads import _registry as registry
 from webhook_payloads._base import EventModel, WebhookEvent
 from webhook_payloads._headers import Headers
@@ -138,11 +139,10 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setitem(sys.modules, "stand_in_provider", module)
     monkeypatch.setitem(sys.modules, "stand_in_signed", signed)
-    monkeypatch.setattr(
-        registry,
-        "_SPEC_MODULES",
-        {Provider.MASTERCARD: "stand_in_provider", Provider.ANDDONE: "stand_in_signed"},
-    )
+    stand_ins = {Provider.MASTERCARD: "stand_in_provider", Provider.ANDDONE: "stand_in_signed"}
+    monkeypatch.setattr(registry, "_SPEC_MODULES", stand_ins)
+    # parse() reads its own copy of the table, for speed.
+    monkeypatch.setattr(parse_module, "_MODULE_PATHS", stand_ins)
 
     def sample(provider: str, event_type: str) -> bytes:
         if event_type not in SAMPLES:

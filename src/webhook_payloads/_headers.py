@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, TypeAlias, cast
+from typing import Any, Protocol, TypeAlias, cast
 
 from .exceptions import ConfigurationError
 
@@ -36,17 +36,28 @@ def _text(value: str | bytes | bytearray) -> str:
     return value
 
 
-def header_values(headers: Headers | None, lower_name: str) -> list[str]:
+def header_values(headers: Headers | None, lower_name: str, spelling: str = "") -> list[str]:
     """Every value of the header ``lower_name`` (lower-case ASCII), in the order received.
 
     Iterating ``items()`` (rather than calling ``get``) is what makes the lookup
     case-insensitive for a plain ``dict`` and lets repeated headers, which Werkzeug and
-    Starlette keep, be seen and refused instead of silently picking one of them.
+    Starlette keep, be seen and refused instead of silently picking one of them. A plain
+    ``dict`` of ``str`` is first tried without that loop (see :func:`_from_dict`), looking up
+    ``spelling`` (the provider's documented spelling) and ``lower_name`` directly.
+
+    Only the header looked up has its value checked: the other headers are none of our
+    business, whatever they hold.
 
     Raises:
-        ConfigurationError: ``headers`` has no ``items()``, or a name or value is neither
-            ``str`` nor ``bytes`` (a value of ``None`` counts as absent).
+        ConfigurationError: ``headers`` has no ``items()``, a name is neither ``str`` nor
+            ``bytes``, or the header's value is neither (a value of ``None`` counts as absent).
     """
+    # A dict: the common case (tests, hand-built requests), and one a lookup can answer.
+    # (Pyright sees no overlap between dict and the protocols, which dict satisfies.)
+    if type(headers) is dict:  # pyright: ignore[reportUnnecessaryComparison]
+        quick = _from_dict(headers, lower_name, spelling)
+        if quick is not None:
+            return quick
     if headers is None:
         return []
     if not callable(getattr(headers, "items", None)):
@@ -67,25 +78,58 @@ def header_values(headers: Headers | None, lower_name: str) -> list[str]:
             raise ConfigurationError(
                 "The headers' items() must give (name, value) pairs, like a dict's."
             ) from None
-        # This runs on every request, over every header. A str name and value, what web
-        # frameworks hand over, need none of the checks below; the others get all of them.
-        # Sending a str pair through the checks too changes nothing (equivalent mutants).
-        if type(name) is not str or type(value) is not str:  # pragma: no mutate
-            # A mapping filled with headers.get(...) holds None for a header that was not sent.
-            if value is None:
-                continue
-            if not isinstance(name, (str, bytes, bytearray)) or not isinstance(
-                value, (str, bytes, bytearray)
-            ):
-                raise ConfigurationError(
-                    "Header names and values must be str or bytes, "
-                    f"not {type(name).__name__} and {type(value).__name__}."
-                )
+        # A str name, what web frameworks hand over, needs none of the checks below.
+        # Sending a str name through them too changes nothing (equivalent mutant).
+        if type(name) is not str:  # pragma: no mutate
+            if not isinstance(name, (str, bytes, bytearray)):
+                raise _bad_pair(name, value)
             name = _text(name)
         # Compare lengths first, so the other headers are not lowered. It cannot skip a
         # match: a bytes name decodes (latin-1) to as many characters, and a name whose
         # lower() is ASCII has the same length (the one character that lowers to two, U+0130,
         # lowers to a non-ASCII pair).
         if len(name) == size and name.lower() == lower_name:
-            found.append(_text(value))
+            # As for names, a str value skips checks it would pass (equivalent mutant).
+            if type(value) is not str:  # pragma: no mutate
+                # A mapping filled with headers.get(...) holds None for a header not sent.
+                if value is None:
+                    continue
+                if not isinstance(value, (str, bytes, bytearray)):
+                    raise _bad_pair(name, value)
+                value = _text(value)
+            found.append(value)
     return found
+
+
+def _bad_pair(name: object, value: object) -> ConfigurationError:
+    return ConfigurationError(
+        "Header names and values must be str or bytes, "
+        f"not {type(name).__name__} and {type(value).__name__}."
+    )
+
+
+def _from_dict(headers: dict[Any, object], lower_name: str, spelling: str) -> list[str] | None:
+    """:func:`header_values` of a plain ``dict``, or ``None`` to take the general path.
+
+    Two lookups find the documented and the lower-case spelling; what is left to prove is
+    that no other name folds to ``lower_name``. Every name doing so contains it once
+    lowered, so counting ``lower_name`` in all the names lowered together (by C code, not
+    a Python loop over the headers) proves it when the count is 1: the name found is that
+    one. No match at all means the header is absent. Anything else (a repeated header, a
+    name merely containing this one, a name or value that is not ``str``) takes the
+    general path, which gives the answer or the error.
+    """
+    value = headers.get(spelling) if spelling else None
+    if value is None:
+        value = headers.get(lower_name)
+    try:
+        # Names cannot span the separator: lower_name has no newline, and lower() makes none.
+        folded = "\n".join(headers).lower()
+    except TypeError:  # a name that is not str
+        return None
+    hits = folded.count(lower_name)
+    if hits == 1 and type(value) is str:
+        return [value]
+    if hits == 0:
+        return []
+    return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, overload
 
 from pydantic import ValidationError
 
-from ._registry import Provider, ProviderSpec, get_spec
+from ._registry import Provider, ProviderSpec, get_spec, module_paths
 from ._signing import Secrets, normalize_secrets
 from .exceptions import (
     BodyTooLargeError,
@@ -36,6 +37,11 @@ Body: TypeAlias = bytes | bytearray | memoryview | str
 """The raw request body: bytes as received (a ``str`` is encoded as UTF-8)."""
 
 _BOM: Final = b"\xef\xbb\xbf"
+
+# Read on every call: a plain dict and sys.modules itself, bound here, look up faster than
+# the registry's read-only view and the attribute of sys.
+_MODULE_PATHS: Final = module_paths()
+_MODULES: Final = sys.modules
 
 
 @overload
@@ -194,13 +200,33 @@ def parse(
         >>> parse("payscore", body, headers, secret="s3cr3t")
         VerificationStarted(code='VERIFICATION_STARTED', verification_id='v-1')
     """
-    spec = get_spec(provider)
+    # Everything up to validation runs on every request, so the usual call (a provider id
+    # already used, one str secret, raw bytes within the limit) is served by lookups and
+    # type tests in this function; anything else takes the general helpers, which give the
+    # same answers and all the errors. tests/test_fast_paths.py checks that they agree.
+    try:
+        # A provider's module stays in sys.modules after its first use; a module still
+        # being imported by another thread has no SPEC yet, and get_spec() waits for it.
+        spec: ProviderSpec = _MODULES[_MODULE_PATHS[provider]].SPEC
+    except (KeyError, TypeError, AttributeError):
+        spec = get_spec(provider)
     verifier = spec.verifier
-    if verifier is not None and verify and secret is not None:
-        keys: tuple[bytes, ...] | None = normalize_secrets(secret, provider=spec.name)
+    keys: tuple[bytes, ...] | None = None
+    if verifier is None:
+        if secret is not None or signature_scheme is not None:
+            _no_keys(spec, secret, verify, signature_scheme)
+    elif verify and secret is not None:
+        # The type test only picks the shortcut; normalize_secrets() gives the same key, or
+        # the error (equivalent mutants).
+        if type(secret) is str and secret:  # pragma: no mutate
+            try:
+                keys = (secret.encode(),)
+            except UnicodeEncodeError:  # a lone surrogate: normalize_secrets() says so
+                keys = None
+        if keys is None:
+            keys = normalize_secrets(secret, provider=spec.name)
     else:
         _no_keys(spec, secret, verify, signature_scheme)
-        keys = None
     # Raw bytes within a valid limit, what nearly every call passes, need no conversion.
     # These tests only pick the shortcut: a body they send on to _as_bytes() gets the same
     # answer there, so loosening them changes nothing (equivalent mutants). The test of the
@@ -218,7 +244,12 @@ def parse(
         data = _as_bytes(body, spec.name, max_body_size)
     if keys is not None and verifier is not None:
         verifier(data, headers, keys, signature_scheme)
-    return validate(spec, data, allow_unknown=allow_unknown)
+    # What validate() does, without the call.
+    try:
+        return spec.adapter.validate_json(data)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        details = _details(exc)
+    return _invalid(spec, data, details, allow_unknown)
 
 
 def _no_keys(
@@ -298,17 +329,28 @@ def validate(
     try:
         event: WebhookEvent = spec.adapter.validate_json(data)
     except ValidationError as exc:
-        # Read what we need and leave the except block: pydantic's error quotes input
-        # values, so it must not ride along as __context__ into tracebacks and logs.
-        # Only type, loc, msg and ctx are read below, so url and input never leave this
-        # function whatever these flags say: they save work (equivalent mutants).
-        details = exc.errors(
-            include_url=False,  # pragma: no mutate
-            include_context=True,
-            include_input=False,  # pragma: no mutate
-        )
+        details = _details(exc)
     else:
         return event
+    return _invalid(spec, data, details, allow_unknown)
+
+
+def _details(exc: ValidationError) -> list[Any]:
+    # Read what we need while in the except block and leave it: pydantic's error quotes
+    # input values, so it must not ride along as __context__ into tracebacks and logs.
+    # Only type, loc, msg and ctx are read, so url and input never leave here whatever
+    # these flags say: they save work (equivalent mutants).
+    return exc.errors(
+        include_url=False,  # pragma: no mutate
+        include_context=True,
+        include_input=False,  # pragma: no mutate
+    )
+
+
+def _invalid(
+    spec: ProviderSpec, data: bytes, details: list[Any], allow_unknown: bool
+) -> UnknownEvent:
+    """The unknown event for ``details`` when allowed, else raise the error they describe."""
     error = _translate(spec, data, details)
     if isinstance(error, UnknownEventError) and allow_unknown:
         # Imported here, not at the top: a provider module has loaded the models by now, and

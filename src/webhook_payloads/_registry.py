@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from ._base import WebhookEvent
     from ._headers import Headers
 
-__all__ = ["Provider", "ProviderSpec", "Verifier", "get_spec", "registered_providers"]
+__all__ = [
+    "Provider",
+    "ProviderSpec",
+    "Verifier",
+    "get_spec",
+    "module_paths",
+    "registered_providers",
+]
 
 
 class Provider(str, Enum):
@@ -153,6 +160,11 @@ def get_spec(provider: object) -> ProviderSpec:
         return spec
     loaded: ProviderSpec = importlib.import_module(path).SPEC
     return loaded
+
+
+def module_paths() -> dict[str, str]:
+    """Provider id -> the module defining its ``SPEC``: a plain copy of the registry."""
+    return {provider.value: path for provider, path in _SPEC_MODULES.items()}
 
 
 def registered_providers() -> list[Provider]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._headers import header_values
 from .exceptions import ConfigurationError, MalformedPayloadError, SignatureError
@@ -99,11 +99,28 @@ def _utf8_key(secret: str, provider: str | None) -> bytes:
         ) from None
 
 
-def hmac_sha256(key: bytes, body: bytes) -> bytes:
-    """The raw HMAC-SHA256 digest of ``body`` under ``key``."""
-    # The one-shot form: the same digest as hmac.new(...).digest(), without the HMAC object.
-    # Digest names are case-insensitive: "SHA256" is the same digest (equivalent mutant).
-    return hmac.digest(key, body, "sha256")  # pragma: no mutate
+_BLOCK_SIZE: Final = hashlib.sha256().block_size
+# RFC 2104's inner and outer pads, as byte-translation tables: key.translate(_IPAD) is the
+# key XOR 0x36 byte by byte (the stdlib hmac module builds the same tables).
+_IPAD: Final = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD: Final = bytes(byte ^ 0x5C for byte in range(256))
+
+
+def hmac_sha256(key: bytes, body: bytes | bytearray | memoryview) -> bytes:
+    """The raw HMAC-SHA256 digest of ``body`` under ``key`` (RFC 2104).
+
+    The same digest as ``hmac.digest(key, body, "sha256")``, which the tests check over
+    arbitrary keys and bodies and against RFC 4231's vectors. It is built from ``hashlib``
+    because, with OpenSSL 3, ``hmac.digest`` and ``hmac.new`` set up a MAC context on every
+    call, which costs more than hashing a typical webhook body (about 1.4 us against 0.9 us
+    here for 240 bytes); this runs on every signed request.
+    """
+    if len(key) > _BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK_SIZE, b"\0")
+    inner = hashlib.sha256(key.translate(_IPAD))
+    inner.update(body)
+    return hashlib.sha256(key.translate(_OPAD) + inner.digest()).digest()
 
 
 def verify_hex(
@@ -194,6 +211,12 @@ class HexHeaderScheme:
 
     provider: str
     header: str
+    lower_header: str = field(init=False, repr=False, compare=False)
+    """``header`` in lower case, as :func:`header_values` looks it up (derived once)."""
+
+    def __post_init__(self) -> None:
+        """Derive :attr:`lower_header` once, not on every request."""
+        object.__setattr__(self, "lower_header", self.header.lower())
 
     def __call__(
         self,
@@ -211,7 +234,7 @@ class HexHeaderScheme:
             )
         verify_hex(
             body,
-            header_values(headers, self.header.lower()),
+            header_values(headers, self.lower_header, self.header),
             keys,
             provider=self.provider,
             header=self.header,

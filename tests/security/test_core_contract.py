@@ -202,8 +202,58 @@ def test_headers_of_the_wrong_shape_are_a_configuration_error(
     with pytest.raises(ConfigurationError) as caught:
         header_values(headers, "x-a")  # type: ignore[arg-type]
     assert str(caught.value) == message
-    with pytest.raises(ConfigurationError):
+    if isinstance(headers, dict):
+        # The same headers with the signature header in the place of x-a.
+        headers = {HEADER if k == "x-a" else k: v for k, v in headers.items()}
+    with pytest.raises(ConfigurationError) as caught:
         parse("payscore", BODY, headers, secret=KEY)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("value", [1, None, memoryview(b"1"), ["x"]])
+def test_only_the_header_looked_up_has_its_value_checked(value: object) -> None:
+    # The other headers are none of our business, whatever a test or an app put there.
+    for headers in (
+        {"Content-Length": value, HEADER: good()},
+        {HEADER.upper(): good(), "Content-Length": value},
+    ):
+        assert header_values(headers, HEADER.lower(), HEADER) == [good()]  # type: ignore[arg-type]
+        assert parse("payscore", BODY, headers, secret=KEY)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {HEADER: "a", HEADER.lower(): "b"},
+        {HEADER.lower(): "a", HEADER.upper(): "b"},
+        {"X-Other": "1", HEADER: "a", HEADER.title().swapcase(): "b"},
+    ],
+)
+def test_a_header_in_two_letter_cases_of_a_dict_is_seen_twice(headers: dict[str, str]) -> None:
+    assert sorted(header_values(headers, HEADER.lower(), HEADER)) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({HEADER: "a"}, ["a"]),
+        ({HEADER.lower(): "a"}, ["a"]),
+        ({HEADER.upper(): "a"}, ["a"]),
+        ({"X-" + HEADER: "x", HEADER: "a"}, ["a"]),
+        ({"X-" + HEADER: "x"}, []),
+        ({HEADER + "-Old": "x", "Verification": "y"}, []),
+        ({"Host": "h"}, []),
+        ({}, []),
+        ({HEADER: None}, []),
+        ({HEADER: b"a"}, ["a"]),
+        ({b"verification-signature": b"a"}, ["a"]),
+    ],
+)
+def test_dict_lookup_by_spelling_lower_case_or_scan(
+    headers: dict[object, object], expected: list[str]
+) -> None:
+    assert header_values(headers, HEADER.lower(), HEADER) == expected  # type: ignore[arg-type]
+    assert header_values(headers, HEADER.lower()) == expected  # type: ignore[arg-type]
 
 
 # --- _signing ----------------------------------------------------------------------------
@@ -251,6 +301,52 @@ def test_bad_secrets(secret: object, message: str) -> None:
     assert caught.value.provider == "p"
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+
+# RFC 4231, section 4: HMAC-SHA-256 test cases 1, 2, 3, 4, 6 and 7 (case 5 truncates its
+# output). Cases 6 and 7 use a 131-byte key, longer than SHA-256's 64-byte block.
+RFC_4231 = [
+    (b"\x0b" * 20, b"Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+    (
+        b"Jefe",
+        b"what do ya want for nothing?",
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+    ),
+    (
+        b"\xaa" * 20,
+        b"\xdd" * 50,
+        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+    ),
+    (
+        bytes(range(1, 26)),
+        b"\xcd" * 50,
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+    ),
+    (
+        b"\xaa" * 131,
+        b"Test Using Larger Than Block-Size Key - Hash Key First",
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+    ),
+    (
+        b"\xaa" * 131,
+        b"This is a test using a larger than block-size key and a larger than block-size data."
+        b" The key needs to be hashed before being used by the HMAC algorithm.",
+        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "data", "expected"), RFC_4231)
+def test_hmac_sha256_gives_rfc_4231_digests(key: bytes, data: bytes, expected: str) -> None:
+    assert hmac_sha256(key, data).hex() == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 128, 129])
+def test_hmac_sha256_agrees_with_the_stdlib_around_the_block_size(size: int) -> None:
+    # A key of exactly one block is used as it is; one byte more is hashed first.
+    key = bytes((7 * i + 1) % 256 for i in range(size))
+    for body in (b"", BODY, bytearray(BODY), memoryview(BODY)):
+        assert hmac_sha256(key, body) == hmac.digest(key, body, "sha256")
 
 
 def test_hmac_sha256_and_as_bytes() -> None:
@@ -538,7 +634,7 @@ def test_signature_errors_come_from_the_verifier() -> None:
 def test_unsigned_providers_refuse_secrets_and_schemes(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = get_spec("payscore")
     unsigned = dataclasses.replace(spec, verifier=None, unsigned_reason="acme signs nothing.")
-    monkeypatch.setattr("webhook_payloads._parse.get_spec", lambda provider: unsigned)
+    monkeypatch.setattr(sys.modules[_SPEC_MODULES[Provider.PAYSCORE]], "SPEC", unsigned)
     assert parse("payscore", BODY).event_type == "VERIFICATION_STARTED"
     assert parse("payscore", BODY, verify=False).event_type == "VERIFICATION_STARTED"
     for options in ({"secret": KEY}, {"signature_scheme": "x"}, {"secret": KEY, "verify": False}):
