@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Annotated
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import webhook_payloads
 from webhook_payloads import (
@@ -22,6 +25,7 @@ from webhook_payloads import (
     _base,
     parse,
 )
+from webhook_payloads._base import OPEN_ENUM
 from webhook_payloads._headers import header_values
 from webhook_payloads._registry import Provider, get_spec
 from webhook_payloads._signing import HexHeaderScheme, hmac_sha256, normalize_secrets
@@ -258,3 +262,83 @@ def test_lookup_by_plain_str_still_refuses_what_is_not_an_id(provider: object) -
 
 def test_a_provider_member_and_its_id_find_the_same_spec() -> None:
     assert get_spec(Provider.PAYSCORE_V1) is get_spec("payscore_v1")
+
+
+def _open_enum_fields() -> list[tuple[type[BaseModel], str]]:
+    from webhook_payloads.anddone import ReportEventBody
+    from webhook_payloads.mastercard import ReportDone
+    from webhook_payloads.payscore import ReportReady, VerificationCompleted
+
+    return [
+        (ReportReady, "report_type"),
+        (VerificationCompleted, "reason_completed"),
+        (ReportDone, "status"),
+        (ReportDone, "type"),
+        (ReportEventBody, "notification_type"),
+    ]
+
+
+OPEN_ENUM_FIELDS = _open_enum_fields()
+json_values = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["income", "success", "voa", "finished", "Email"]),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def _name(value: object) -> str:
+    return getattr(value, "__name__", str(value))
+
+
+@pytest.mark.parametrize(("cls", "field"), OPEN_ENUM_FIELDS, ids=_name)
+@given(value=json_values)
+def test_open_enums_validated_as_str_take_what_their_union_takes(
+    cls: type[BaseModel], field: str, value: object
+) -> None:
+    info = cls.model_fields[field]
+    assert OPEN_ENUM in info.metadata
+    # The annotation type checkers see, validated by pydantic as written, and as the model
+    # validates it (with the marker).
+    documented: TypeAdapter[object] = TypeAdapter(info.annotation)
+    validated: TypeAdapter[object] = TypeAdapter(Annotated[(info.annotation, *info.metadata)])
+    raw = json.dumps(value)
+    try:
+        expected = documented.validate_json(raw)
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            validated.validate_json(raw)
+    else:
+        got = validated.validate_json(raw)
+        assert (got, type(got)) == (expected, type(expected))
+
+
+@pytest.mark.parametrize(("cls", "field"), OPEN_ENUM_FIELDS, ids=_name)
+def test_open_enums_keep_their_literals_for_type_checkers_and_the_schema(
+    cls: type[BaseModel], field: str
+) -> None:
+    info = cls.model_fields[field]
+    assert "Literal[" in repr(info.annotation)
+    choices = cls.model_json_schema()["properties"][info.alias or field]["anyOf"]
+    assert {"type": "string"} in choices
+    assert any("enum" in choice or "const" in choice for choice in choices)
+
+
+def test_the_open_enum_marker_refuses_a_type_it_would_widen() -> None:
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    with pytest.raises(TypeError, match="OPEN_ENUM is for"):
+
+        class Closed(BaseModel):  # pyright: ignore[reportUnusedClass]
+            x: Annotated[Literal["a", "b"], OPEN_ENUM]
+
+    with pytest.raises(TypeError, match="OPEN_ENUM is for"):
+
+        class Number(BaseModel):  # pyright: ignore[reportUnusedClass]
+            x: Annotated[int | None, OPEN_ENUM]

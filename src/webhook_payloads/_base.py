@@ -4,17 +4,67 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic_core import to_json
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema, to_json
 
-__all__ = ["JSON_OBJECT", "EventModel", "UnknownEvent", "WebhookEvent"]
+__all__ = ["JSON_OBJECT", "OPEN_ENUM", "EventModel", "UnknownEvent", "WebhookEvent"]
 
 # Decodes the payload of an unknown event. Not pydantic_core.from_json: before pydantic-core
 # 2.20 (pydantic 2.8) it garbled escaped non-ASCII text ("\u00e9" came back as "Ã©"). It lives
 # here, not in _parse, so that importing the package builds no adapter.
 JSON_OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+class _ValidatedAsStr:
+    """``Annotated`` marker: validate an open enum (``Literal[...] | str``) as plain ``str``.
+
+    Such a union accepts exactly the strings ``str`` accepts and gives back the same value,
+    but pydantic-core would try each member in turn on every event; validating as ``str``
+    is the same result for less work. Type checkers and the JSON schema still see the
+    literals, so editors offer the known values and gateways see them documented.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """A ``str`` (or nullable ``str``) schema, keeping the union's for the JSON schema."""
+        documented = handler(source)
+        nullable = documented["type"] == "nullable"
+        union: Any = documented["schema"] if nullable else documented
+        # Only a union that takes any str may be narrowed to str: anything else would be
+        # widened. A misplaced marker fails when the model is defined, not on a request.
+        choices: list[Any] = union["choices"] if union["type"] == "union" else []
+        # A choice is a schema, or a (schema, label) pair.
+        kinds: list[Any] = [(c[0] if isinstance(c, tuple) else c)["type"] for c in choices]
+        if "str" not in kinds:
+            raise TypeError(f"OPEN_ENUM is for Literal[...] | str (| None), not {source!r}")
+        plain = core_schema.str_schema()
+        schema = core_schema.nullable_schema(plain) if nullable else plain
+        schema["metadata"] = {_DOCUMENTED: documented}
+        return schema
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The JSON schema of the documented union, not of the plain ``str``."""
+        metadata: dict[str, Any] = schema.get("metadata") or {}
+        return handler(metadata.get(_DOCUMENTED, schema))
+
+
+_DOCUMENTED: Final = "webhook_payloads_documented_schema"
+
+OPEN_ENUM: Final = _ValidatedAsStr()
+"""Put in ``Annotated[Literal[...] | str, OPEN_ENUM]`` for an open enum validated as ``str``."""
 
 
 class EventModel(BaseModel):

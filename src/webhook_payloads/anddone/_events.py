@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError, to_json
 
-from .._base import EventModel, WebhookEvent
+from .._base import OPEN_ENUM, EventModel, WebhookEvent
 from .._schema import WireSchema
 
 __all__ = [
@@ -153,7 +153,7 @@ class ReportEventBody(_AndDoneModel):
     """What went wrong, for failed reports."""
     reason_code: str | None = None
     """A reason code, such as ``200``."""
-    notification_type: NotificationType | str | None = None
+    notification_type: Annotated[NotificationType | str | None, OPEN_ENUM] = None
     """``Report-available``, ``Report-noData`` or ``Report-error``; an open string."""
     notification_date: str | None = None
     """When the notification was triggered, as sent."""

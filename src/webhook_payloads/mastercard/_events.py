@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Final, Literal, TypeAlias
 from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-from .._base import EventModel, WebhookEvent
+from .._base import OPEN_ENUM, EventModel, WebhookEvent
 
 __all__ = [
     "MastercardEvent",
@@ -158,9 +158,9 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
 
     id: str
     """The report's id: fetch the report with it."""
-    status: ReportStatus | str
+    status: Annotated[ReportStatus | str, OPEN_ENUM]
     """The report's status as sent; an open string (see :data:`ReportStatus`)."""
-    type: ReportType | str | None = None
+    type: Annotated[ReportType | str | None, OPEN_ENUM] = None
     """The report type, such as ``voa`` or ``preQualVoa``; an open string."""
     consumer_id: str | None = None
     """The consumer the report is about; absent for prequalification reports."""

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
-from .._base import WebhookEvent
+from .._base import OPEN_ENUM, WebhookEvent
 
 __all__ = [
     "PayscoreEvent",
@@ -57,7 +57,7 @@ class VerificationCompleted(PayscoreEventBase):
     code: Literal["VERIFICATION_COMPLETED"]
     verification_id: str
     """The verification request that was completed."""
-    reason_completed: ReasonCompleted | str | None = None
+    reason_completed: Annotated[ReasonCompleted | str | None, OPEN_ENUM] = None
     """Why it completed; ``"finished"`` is the only documented value."""
 
     @property
@@ -74,7 +74,7 @@ class ReportReady(PayscoreEventBase):
     """The applicant group the report belongs to."""
     report_id: str
     """Use it to fetch the report's PDF or JSON data."""
-    report_type: ReportType | str
+    report_type: Annotated[ReportType | str, OPEN_ENUM]
     """``income``, ``asset`` or ``identity``; other values are accepted as sent."""
     applicant_id: str | None = None
     """Present only for individual-applicant reports (such as ``identity``)."""
