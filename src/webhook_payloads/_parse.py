@@ -214,19 +214,23 @@ def parse(
     keys: tuple[bytes, ...] | None = None
     if verifier is None:
         if secret is not None or signature_scheme is not None:
-            _no_keys(spec, secret, verify, signature_scheme)
-    elif verify and secret is not None:
+            raise ConfigurationError(spec.unsigned_reason, provider=spec.name)
+    elif verify:
+        if secret is None:
+            raise ConfigurationError(
+                f"{spec.name} signs its webhooks but no secret was given; pass secret=... "
+                "(or verify=False to skip verification, in tests only).",
+                provider=spec.name,
+            )
         # The type test only picks the shortcut; normalize_secrets() gives the same key, or
-        # the error (equivalent mutants).
+        # the error (equivalent mutants, as is leaving keys unset here).
         if type(secret) is str and secret:  # pragma: no mutate
             try:
-                keys = (secret.encode(),)
+                keys = (secret.encode(),)  # pragma: no mutate
             except UnicodeEncodeError:  # a lone surrogate: normalize_secrets() says so
                 keys = None
         if keys is None:
             keys = normalize_secrets(secret, provider=spec.name)
-    else:
-        _no_keys(spec, secret, verify, signature_scheme)
     # Raw bytes within a valid limit, what nearly every call passes, need no conversion.
     # These tests only pick the shortcut: a body they send on to _as_bytes() gets the same
     # answer there, so loosening them changes nothing (equivalent mutants). The test of the
@@ -250,29 +254,6 @@ def parse(
     except ValidationError as exc:
         details = _details(exc)
     return _invalid(spec, data, details, allow_unknown)
-
-
-def _no_keys(
-    spec: ProviderSpec, secret: Secrets | None, verify: bool, scheme: object | None
-) -> None:
-    """Check a call that verifies nothing: an unsigned provider, ``verify=False``, or no secret.
-
-    ``parse()`` handles the other case, a signed provider given a secret, itself.
-
-    Raises:
-        ConfigurationError: A secret or scheme for an unsigned provider, or no secret for a
-            signed provider without an explicit ``verify=False``.
-    """
-    if spec.verifier is None:
-        if secret is not None or scheme is not None:
-            raise ConfigurationError(spec.unsigned_reason, provider=spec.name)
-        return
-    if verify:
-        raise ConfigurationError(
-            f"{spec.name} signs its webhooks but no secret was given; pass secret=... "
-            "(or verify=False to skip verification, in tests only).",
-            provider=spec.name,
-        )
 
 
 def _as_bytes(body: object, provider: str, limit: int) -> bytes:

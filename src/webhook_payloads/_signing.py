@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._headers import header_values
@@ -211,12 +212,11 @@ class HexHeaderScheme:
 
     provider: str
     header: str
-    lower_header: str = field(init=False, repr=False, compare=False)
-    """``header`` in lower case, as :func:`header_values` looks it up (derived once)."""
 
-    def __post_init__(self) -> None:
-        """Derive :attr:`lower_header` once, not on every request."""
-        object.__setattr__(self, "lower_header", self.header.lower())
+    @cached_property
+    def lower_header(self) -> str:
+        """``header`` in lower case, as :func:`header_values` looks it up (derived once)."""
+        return self.header.lower()
 
     def __call__(
         self,
@@ -234,7 +234,8 @@ class HexHeaderScheme:
             )
         verify_hex(
             body,
-            header_values(headers, self.lower_header, self.header),
+            # The documented spelling only speeds a dict up (equivalent mutants).
+            header_values(headers, self.lower_header, self.header),  # pragma: no mutate
             keys,
             provider=self.provider,
             header=self.header,

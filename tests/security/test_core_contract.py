@@ -133,6 +133,24 @@ def test_unknown_providers(provider: object, shown: str) -> None:
     assert caught.value.known == tuple(p.value for p in registered_providers())
 
 
+def test_parse_loads_a_provider_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _SPEC_MODULES[Provider.PAYSCORE]
+    module = sys.modules[path]
+    calls: list[str] = []
+    monkeypatch.setattr(importlib, "import_module", lambda name: calls.append(name) or module)
+    monkeypatch.delitem(sys.modules, path)
+    event = parse("payscore", BODY, {HEADER: good()}, secret=KEY)
+    assert (event.event_type, calls) == ("VERIFICATION_STARTED", [path])
+
+
+@pytest.mark.parametrize("provider", ["nope", b"payscore", None, ["payscore"]])
+def test_parse_refuses_an_unknown_provider(provider: object) -> None:
+    with pytest.raises(UnknownProviderError) as caught:
+        parse(provider, BODY, verify=False)  # type: ignore[call-overload]
+    shown = repr(provider) if isinstance(provider, str) else repr(type(provider).__name__)
+    assert str(caught.value).startswith(f"Unknown webhook provider {shown};")
+
+
 def test_a_provider_without_a_module_is_unknown() -> None:
     unregistered = [p for p in Provider if p not in _SPEC_MODULES]
     for provider in unregistered:
