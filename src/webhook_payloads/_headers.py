@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Protocol, TypeAlias, cast
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Protocol, TypeAlias, cast
 
 from .exceptions import ConfigurationError
 
@@ -45,9 +45,10 @@ def header_values(
 
     Iterating ``items()`` (rather than calling ``get``) is what makes the lookup
     case-insensitive for a plain ``dict`` and lets repeated headers, which Werkzeug and
-    Starlette keep, be seen and refused instead of silently picking one of them. A plain
-    ``dict`` of ``str`` is first tried without that loop (see :func:`_from_dict`), looking up
-    ``spelling`` (the provider's documented spelling) and ``lower_name`` directly.
+    Starlette keep, be seen and refused instead of silently picking one of them (see
+    :func:`_scan`). A plain ``dict`` of ``str``, and the header objects of Django and of
+    Flask (Werkzeug's ``EnvironHeaders``), are answered without that loop, with the same
+    result; ``spelling`` (the provider's documented spelling) is looked up first.
 
     Only the header looked up has its value checked: the other headers are none of our
     business, whatever they hold.
@@ -56,15 +57,29 @@ def header_values(
         ConfigurationError: ``headers`` has no ``items()``, a name is neither ``str`` nor
             ``bytes``, or the header's value is neither (a value of ``None`` counts as absent).
     """
-    # A dict: the common case (tests, hand-built requests), and one a lookup can answer.
+    # Whatever a shortcut does not answer (it returns None), _scan() does, with the same
+    # result: skipping or weakening one changes only the speed (equivalent mutants, here,
+    # in _from_dict and in the framework lookups; tests/test_fast_paths.py checks that each
+    # agrees with the scan).
+    kind = type(headers)
     # (Pyright sees no overlap between dict and the protocols, which dict satisfies.)
-    # Whatever the shortcut does not answer, the general path below does, with the same
-    # result: skipping or weakening it changes only the speed (equivalent mutants, here and
-    # throughout _from_dict; tests/test_fast_paths.py checks the two agree).
-    if type(headers) is dict:  # pyright: ignore[reportUnnecessaryComparison]  # pragma: no mutate
+    if kind is dict:  # pyright: ignore[reportUnnecessaryComparison]  # pragma: no mutate
+        # The common case in tests and hand-built requests, and one a lookup can answer.
         quick = _from_dict(headers, lower_name, spelling)  # pragma: no mutate
-        if quick is not None:
-            return quick
+    else:
+        # A web framework's own header object: its own case-insensitive lookup is one
+        # dict access where walking items() decodes every header (see _FRAMEWORK_LOOKUPS).
+        lookup = _FRAMEWORK_LOOKUPS.get((kind.__module__, kind.__qualname__))  # pragma: no mutate
+        quick = None
+        if lookup is not None:  # pragma: no mutate
+            quick = lookup(headers, spelling or lower_name)  # pragma: no mutate
+    if quick is not None:  # pragma: no mutate
+        return quick
+    return _scan(headers, lower_name)
+
+
+def _scan(headers: Headers | None, lower_name: str) -> list[str]:
+    """:func:`header_values` by walking ``items()``: every case, every error."""
     if headers is None:
         return []
     if not callable(getattr(headers, "items", None)):
@@ -115,7 +130,7 @@ def _bad_pair(name: object, value: object) -> ConfigurationError:
     )
 
 
-def _from_dict(headers: dict[Any, object], lower_name: str, spelling: str) -> list[str] | None:
+def _from_dict(headers: Any, lower_name: str, spelling: str) -> list[str] | None:
     """:func:`header_values` of a plain ``dict``, or ``None`` to take the general path.
 
     Two lookups find the documented and the lower-case spelling; what is left to prove is
@@ -140,3 +155,36 @@ def _from_dict(headers: dict[Any, object], lower_name: str, spelling: str) -> li
     if hits == 0:
         return []
     return None
+
+
+def _case_insensitive_get(headers: Any, name: str) -> list[str] | None:
+    # Django's HttpHeaders keeps one entry per lower-cased name (str.lower, as here), so its
+    # get() finds what walking its items() would, and nothing can be repeated in it: the
+    # server or Django has joined repeats into one value (which then fails as malformed).
+    value = headers.get(name)
+    if value is None:
+        return []
+    return [value] if type(value) is str else None  # pragma: no mutate - else: general path
+
+
+def _wsgi_environ_get(headers: Any, name: str) -> list[str] | None:
+    # Werkzeug's EnvironHeaders (Flask's request.headers) reads the WSGI environ, where the
+    # server has written each header once under HTTP_<NAME> (upper case, "_" for "-") and
+    # joined repeats into one value. Its own lookup reads that one key; walking its items()
+    # instead converts every environ key, which is what costs microseconds.
+    try:
+        value = headers[name]
+    except KeyError:
+        return []
+    return [value] if type(value) is str else None  # pragma: no mutate - else: general path
+
+
+_FRAMEWORK_LOOKUPS: Final[dict[tuple[str, str], Callable[[Any, str], list[str] | None]]] = {
+    ("django.http.request", "HttpHeaders"): _case_insensitive_get,
+    ("werkzeug.datastructures.headers", "EnvironHeaders"): _wsgi_environ_get,
+    ("werkzeug.datastructures", "EnvironHeaders"): _wsgi_environ_get,  # Werkzeug < 2.3
+}
+"""Header classes of web frameworks, by (module, qualified name), with a lookup that gives
+what :func:`header_values` gives for them. Matched by name so no framework is imported;
+subclasses take the general path. A lookup returns ``None`` to hand over to the general
+path, which gives the answer or the error."""

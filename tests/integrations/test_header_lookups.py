@@ -1,0 +1,85 @@
+"""The frameworks' header objects are looked up directly, with the answer a full scan gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from webhook_payloads import ConfigurationError, SignatureError, parse
+from webhook_payloads._headers import _FRAMEWORK_LOOKUPS, _scan, header_values
+from webhook_payloads.payscore import sign
+
+TARGET = "verification-signature"
+SPELLING = "Verification-Signature"
+BODY = b'{"code": "VERIFICATION_STARTED", "verification_id": "v-1"}'
+
+# Header names as a WSGI server writes them into the environ: HTTP_ + upper case, "_" for "-".
+names = st.one_of(
+    st.sampled_from([SPELLING, TARGET, "X-Request-Id", "Content-Type", "Content-Length", "Host"]),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,20}", fullmatch=True),
+)
+values = st.one_of(st.text(max_size=10), st.none(), st.integers(), st.binary(max_size=4))
+
+
+def environ_of(headers: list[tuple[str, object]]) -> dict[str, Any]:
+    environ: dict[str, Any] = {"REQUEST_METHOD": "POST", "SERVER_NAME": "x", "wsgi.x": 1}
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        environ[key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"] = value
+    return environ
+
+
+def outcome(lookup: Any) -> object:
+    try:
+        return lookup()
+    except ConfigurationError as error:
+        return ("error", str(error))
+
+
+def werkzeug_headers(environ: dict[str, Any]) -> object:
+    datastructures = pytest.importorskip("werkzeug.datastructures")
+    return datastructures.EnvironHeaders(environ)
+
+
+def django_headers(environ: dict[str, Any]) -> object:
+    request = pytest.importorskip("django.http.request")
+    return request.HttpHeaders(environ)
+
+
+FRAMEWORKS = [werkzeug_headers, django_headers]
+
+
+@pytest.mark.parametrize("make", FRAMEWORKS, ids=lambda f: f.__name__)
+def test_the_framework_class_is_recognised(make: Any) -> None:
+    headers = make(environ_of([(SPELLING, "abc")]))
+    kind = type(headers)
+    assert (kind.__module__, kind.__qualname__) in _FRAMEWORK_LOOKUPS
+    assert header_values(headers, TARGET, SPELLING) == ["abc"]
+
+
+@pytest.mark.parametrize("make", FRAMEWORKS, ids=lambda f: f.__name__)
+@given(st.lists(st.tuples(names, values), max_size=8))
+def test_the_framework_lookup_gives_what_the_scan_gives(
+    make: Any, headers: list[tuple[str, object]]
+) -> None:
+    framework_headers = make(environ_of(headers))
+    scanned = outcome(lambda: _scan(framework_headers, TARGET))
+    assert outcome(lambda: header_values(framework_headers, TARGET, SPELLING)) == scanned
+    assert outcome(lambda: header_values(framework_headers, TARGET)) == scanned
+
+
+@pytest.mark.parametrize("make", FRAMEWORKS, ids=lambda f: f.__name__)
+def test_parse_verifies_through_the_framework_headers(make: Any) -> None:
+    good = make(environ_of([("Host", "h"), (SPELLING, sign(BODY, "s"))]))
+    assert parse("payscore", BODY, good, secret="s").event_type == "VERIFICATION_STARTED"
+    for environ, reason in (
+        (environ_of([("Host", "h")]), "missing"),
+        (environ_of([(SPELLING, sign(BODY, "s") + "," + sign(BODY, "s"))]), "malformed"),
+        (environ_of([(SPELLING, sign(BODY, "other"))]), "mismatch"),
+    ):
+        with pytest.raises(SignatureError) as caught:
+            parse("payscore", BODY, make(environ), secret="s")
+        assert caught.value.reason == reason
