@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any, Final, Protocol, TypeAlias, cast
 
 from .exceptions import ConfigurationError
@@ -87,6 +88,22 @@ def _scan(headers: Headers | None, lower_name: str) -> list[str]:
             "The headers must be a mapping of names to values (a dict or the framework's "
             f"request.headers), not {type(headers).__name__}."
         )
+    try:
+        return _walk(headers, lower_name)
+    except ConfigurationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever a broken mapping raises, see below
+        failure = type(error).__name__
+    # A headers object whose items() fails (Starlette's Headers built by hand with str
+    # values, a mapping with a bug) is the caller's to fix, like any other wrong argument;
+    # raised here, outside the except block, so no value read from it rides along.
+    raise ConfigurationError(
+        f"Reading the request headers failed ({failure}); pass the framework's "
+        "request.headers or a dict of str."
+    )
+
+
+def _walk(headers: Headers, lower_name: str) -> list[str]:
     size = len(lower_name)
     found: list[str] = []
     # Typed callers pass str or bytes; untyped ones may pass anything, so check each pair.
@@ -179,10 +196,29 @@ def _wsgi_environ_get(headers: Any, name: str) -> list[str] | None:
     return [value] if type(value) is str else None  # pragma: no mutate - else: general path
 
 
+def _asgi_raw_getlist(headers: Any, name: str) -> list[str] | None:
+    # Starlette's Headers (FastAPI's request.headers) hold the ASGI (name, value) byte pairs,
+    # repeats included, and getlist() returns the values under the lower-case name, which
+    # is how ASGI servers send every name. Counting the name in all the names lowered
+    # together (C code, as for a dict) proves no other spelling is there: then getlist()
+    # has them all. Otherwise, or on pairs that are not bytes, the general path decides.
+    target = name.lower().encode("latin-1")
+    try:
+        folded = b"\n".join(map(itemgetter(0), headers.raw)).lower()
+        hits = folded.count(target)
+        if not hits:
+            return []
+        found: list[str] = headers.getlist(name)
+    except (TypeError, AttributeError, UnicodeError):
+        return None
+    return found if len(found) == hits else None  # pragma: no mutate - else: general path
+
+
 _FRAMEWORK_LOOKUPS: Final[dict[tuple[str, str], Callable[[Any, str], list[str] | None]]] = {
     ("django.http.request", "HttpHeaders"): _case_insensitive_get,
     ("werkzeug.datastructures.headers", "EnvironHeaders"): _wsgi_environ_get,
     ("werkzeug.datastructures", "EnvironHeaders"): _wsgi_environ_get,  # Werkzeug < 2.3
+    ("starlette.datastructures", "Headers"): _asgi_raw_getlist,
 }
 """Header classes of web frameworks, by (module, qualified name), with a lookup that gives
 what :func:`header_values` gives for them. Matched by name so no framework is imported;

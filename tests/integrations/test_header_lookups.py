@@ -83,3 +83,56 @@ def test_parse_verifies_through_the_framework_headers(make: Any) -> None:
         with pytest.raises(SignatureError) as caught:
             parse("payscore", BODY, make(environ), secret="s")
         assert caught.value.reason == reason
+
+
+# ASGI header pairs: names as servers send them (lower case) and as they must not (any case),
+# repeated or not; values bytes, or what a hand-built list might hold instead.
+raw_names = st.one_of(
+    names.map(str.lower),
+    st.sampled_from([SPELLING, TARGET.upper(), "X-" + TARGET, TARGET + "-old"]),
+).map(lambda name: name.encode("latin-1"))
+raw_values = st.binary(max_size=6)
+
+
+def starlette_headers(raw: list[tuple[bytes, object]]) -> object:
+    datastructures = pytest.importorskip("starlette.datastructures")
+    return datastructures.Headers(raw=raw)
+
+
+def test_starlette_headers_are_recognised() -> None:
+    headers = starlette_headers([(b"host", b"h"), (TARGET.encode(), b"abc")])
+    kind = type(headers)
+    assert (kind.__module__, kind.__qualname__) in _FRAMEWORK_LOOKUPS
+    assert header_values(headers, TARGET, SPELLING) == ["abc"]
+    assert header_values(starlette_headers([(b"host", b"h")]), TARGET, SPELLING) == []
+
+
+@given(st.lists(st.tuples(raw_names, raw_values), max_size=8))
+def test_the_starlette_lookup_gives_what_the_scan_gives(raw: list[tuple[bytes, object]]) -> None:
+    headers = starlette_headers(raw)
+    scanned = outcome(lambda: _scan(headers, TARGET))
+    assert outcome(lambda: header_values(headers, TARGET, SPELLING)) == scanned
+
+
+def test_starlette_headers_built_by_hand_with_str_values_are_refused() -> None:
+    # Starlette's own items() and getlist() fail on them; the error is ours, not theirs.
+    headers = starlette_headers([(b"host", b"h"), (TARGET.encode(), "abc")])
+    with pytest.raises(ConfigurationError, match="Reading the request headers failed"):
+        header_values(headers, TARGET, SPELLING)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [(TARGET.encode(), b"a"), (TARGET.encode(), b"b")],
+        [(TARGET.encode(), b"a"), (SPELLING.encode(), b"b")],
+        [(TARGET.upper().encode(), b"a"), (b"x-" + TARGET.encode(), b"x")],
+    ],
+)
+def test_starlette_repeats_in_any_case_are_all_seen(raw: list[tuple[bytes, bytes]]) -> None:
+    headers = starlette_headers(raw)  # type: ignore[arg-type]
+    assert header_values(headers, TARGET, SPELLING) == _scan(headers, TARGET)  # type: ignore[arg-type]
+    if len(_scan(headers, TARGET)) > 1:  # type: ignore[arg-type]
+        with pytest.raises(SignatureError) as caught:
+            parse("payscore", BODY, headers, secret="s")  # type: ignore[arg-type]
+        assert caught.value.reason == "malformed"

@@ -228,6 +228,35 @@ def test_headers_of_the_wrong_shape_are_a_configuration_error(
     assert str(caught.value) == message
 
 
+class _Broken:
+    """A mapping look-alike whose items() fails, part way or at once."""
+
+    def __init__(self, at_once: bool) -> None:
+        self.at_once = at_once
+
+    def items(self) -> object:
+        if self.at_once:
+            raise RuntimeError(good())  # the message must not reach ours
+        return iter([("x-a", "1"), 5 // int("0")])
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_headers_whose_items_fail_are_a_configuration_error(at_once: bool) -> None:
+    for call in (
+        lambda: header_values(_Broken(at_once), "x-a"),  # type: ignore[arg-type]
+        lambda: parse("payscore", BODY, _Broken(at_once), secret=KEY),  # type: ignore[call-overload]
+    ):
+        with pytest.raises(ConfigurationError) as caught:
+            call()
+        failure = "RuntimeError" if at_once else "ZeroDivisionError"
+        assert str(caught.value) == (
+            f"Reading the request headers failed ({failure}); pass the framework's "
+            "request.headers or a dict of str."
+        )
+        assert caught.value.__cause__ is None
+        assert caught.value.__context__ is None
+
+
 @pytest.mark.parametrize("value", [1, None, memoryview(b"1"), ["x"]])
 def test_only_the_header_looked_up_has_its_value_checked(value: object) -> None:
     # The other headers are none of our business, whatever a test or an app put there.
