@@ -326,6 +326,66 @@ def hot_path_figures(pairs: int, sample_seconds: float) -> list[Figure]:
     return figures
 
 
+def _framework_headers(headers: dict[str, str]) -> Iterator[tuple[str, object]]:
+    """``headers`` as each installed web framework hands them to a view."""
+    environ: dict[str, object] = {"REQUEST_METHOD": "POST", "SERVER_NAME": "hooks.example.com"}
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in {"CONTENT_TYPE", "CONTENT_LENGTH"} else f"HTTP_{key}"] = value
+    try:
+        from django.http.request import HttpHeaders  # noqa: PLC0415 - optional
+    except ImportError:
+        pass
+    else:
+        yield "Django request.headers", HttpHeaders(environ)
+    try:
+        from werkzeug.datastructures import EnvironHeaders  # noqa: PLC0415 - optional
+    except ImportError:
+        pass
+    else:
+        yield "Flask request.headers", EnvironHeaders(environ)
+    try:
+        from starlette.datastructures import Headers  # noqa: PLC0415 - optional
+    except ImportError:
+        pass
+    else:
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        yield "FastAPI request.headers", Headers(raw=raw)
+
+
+def framework_figures(pairs: int, sample_seconds: float) -> list[Figure]:
+    """``parse()`` given each framework's own header object, against the expert's code.
+
+    The expert reads the signature with the framework's own ``headers.get``; reported, not
+    judged (the targets are set on a plain ``dict``).
+    """
+    figures = []
+    body = PAYSCORE_REPORT_READY
+    key = SECRET.encode()
+    for label, headers in _framework_headers(payscore_headers(body)):
+        mapping: Any = headers
+
+        def expert(mapping: Any = mapping) -> object:
+            return expert_payscore.handle(body, mapping, key)
+
+        def library(mapping: Any = mapping) -> object:
+            return parse("payscore", body, mapping, secret=SECRET)
+
+        assert library().model_dump() == expert().model_dump()  # noqa: S101 - both agree
+        timing = paired(expert, library, pairs=pairs, sample_seconds=sample_seconds)
+        figures.append(
+            Figure(
+                f"parse() Payscore, {label}",
+                "expert",
+                "s",
+                statistics.median(timing.baseline),
+                statistics.median(timing.candidate),
+                timing.ratio,
+            )
+        )
+    return figures
+
+
 def _pending(provider: str) -> str:
     return f"provider {provider!r} is not registered in this build; run again once it is"
 
@@ -891,6 +951,10 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     _print_header("parse(): medians of paired in-process runs")
     for figure in hot_path_figures(pairs, sample):
+        print(figure.row(), flush=True)
+        figures.append(figure)
+    _print_header("parse() with each web framework's request.headers (reported)")
+    for figure in framework_figures(pairs, sample):
         print(figure.row(), flush=True)
         figures.append(figure)
     _print_header("import and first use: fresh interpreters, interleaved")
