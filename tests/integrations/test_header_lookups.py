@@ -40,12 +40,12 @@ def outcome(lookup: Any) -> object:
 
 
 def werkzeug_headers(environ: dict[str, Any]) -> object:
-    datastructures = pytest.importorskip("werkzeug.datastructures")
+    datastructures = pytest.importorskip("werkzeug.datastructures", exc_type=ImportError)
     return datastructures.EnvironHeaders(environ)
 
 
 def django_headers(environ: dict[str, Any]) -> object:
-    request = pytest.importorskip("django.http.request")
+    request = pytest.importorskip("django.http.request", exc_type=ImportError)
     return request.HttpHeaders(environ)
 
 
@@ -95,7 +95,7 @@ raw_values = st.binary(max_size=6)
 
 
 def starlette_headers(raw: list[tuple[bytes, object]]) -> object:
-    datastructures = pytest.importorskip("starlette.datastructures")
+    datastructures = pytest.importorskip("starlette.datastructures", exc_type=ImportError)
     return datastructures.Headers(raw=raw)
 
 
