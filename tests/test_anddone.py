@@ -342,6 +342,40 @@ def test_any_date_time_is_read_and_written_back_exactly(moment: datetime) -> Non
     assert datetime.strptime(text, anddone.DATETIME_FORMAT) == moment
 
 
+two = st.integers(0, 99).map(lambda n: f"{n:02d}")
+datetime_shaped = st.builds(
+    lambda m, d, y, hh, mm, ss: f"{m}-{d}-{y} {hh}:{mm}:{ss}",
+    two,
+    two,
+    st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+    two,
+    two,
+    two,
+)
+
+
+@given(datetime_shaped)
+def test_event_date_time_reads_exactly_what_strptime_reads(text: str) -> None:
+    # Every string of the pattern's shape, impossible dates and times included.
+    try:
+        expected: datetime | None = datetime.strptime(text, anddone.DATETIME_FORMAT)
+    except ValueError:
+        expected = None
+    body = json.dumps(
+        {
+            "EventCode": "ReportGeneratedWithNoData",
+            "EventDateTime": text,
+            "EventBody": {"MerchantId": "a", "ReportId": "b"},
+        }
+    )
+    if expected is None:
+        with pytest.raises(PayloadValidationError) as caught:
+            parse("anddone", body, verify=False)
+        assert [error["loc"] for error in caught.value.errors] == [("EventDateTime",)]
+    else:
+        assert parse("anddone", body, verify=False).event_date_time == expected
+
+
 body_fields = st.fixed_dictionaries(
     {"MerchantId": st.text(max_size=8), "ReportId": st.text(max_size=8)},
     optional={

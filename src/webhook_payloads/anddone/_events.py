@@ -88,7 +88,17 @@ def _parse_datetime(value: object) -> object:
             "anddone_datetime", "Input should be a date-time as MM-DD-YYYY HH:MM:SS"
         )
     try:
-        return datetime.strptime(value, DATETIME_FORMAT)  # naive: AndDone states no zone
+        # The pattern has put two ASCII digits (four for the year) at each place, so this
+        # reads what strptime(value, DATETIME_FORMAT) reads, at a quarter of its cost; an
+        # impossible date or time is a ValueError either way. Naive: AndDone states no zone.
+        return datetime(
+            int(value[6:10]),
+            int(value[0:2]),
+            int(value[3:5]),
+            int(value[11:13]),
+            int(value[14:16]),
+            int(value[17:19]),
+        )
     except ValueError:
         raise PydanticCustomError(
             "anddone_datetime", "Input should be a valid date-time as MM-DD-YYYY HH:MM:SS"
