@@ -13,7 +13,7 @@ from typing import Annotated
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 import webhook_payloads
 from webhook_payloads import (
@@ -342,3 +342,13 @@ def test_the_open_enum_marker_refuses_a_type_it_would_widen() -> None:
 
         class Number(BaseModel):  # pyright: ignore[reportUnusedClass]
             x: Annotated[int | None, OPEN_ENUM]
+
+    with pytest.raises(TypeError, match="OPEN_ENUM is for"):
+
+        class Mixed(BaseModel):  # pyright: ignore[reportUnusedClass]
+            x: Annotated[Literal[1] | int | str, OPEN_ENUM]
+
+    with pytest.raises(TypeError, match="OPEN_ENUM is for"):
+
+        class Constrained(BaseModel):  # pyright: ignore[reportUnusedClass]
+            x: Annotated[Literal["a"] | Annotated[str, Field(max_length=3)], OPEN_ENUM]

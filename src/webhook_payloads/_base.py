@@ -41,15 +41,22 @@ class _ValidatedAsStr:
         documented = handler(source)
         nullable = documented["type"] == "nullable"
         union: Any = documented["schema"] if nullable else documented
-        # Only a union that takes any str may be narrowed to str: anything else would be
-        # widened. A misplaced marker fails when the model is defined, not on a request.
+        # Only a union of str literals and a plain, unconstrained str takes exactly what str
+        # takes; narrowing anything else would change what is accepted. A misplaced marker
+        # fails when the model is defined, not on a request.
         choices: list[Any] = union["choices"] if union["type"] == "union" else []
         # A choice is a schema, or a (schema, label) pair.
-        kinds: list[Any] = [(c[0] if isinstance(c, tuple) else c)["type"] for c in choices]
-        if "str" not in kinds:
+        schemas: list[Any] = [c[0] if isinstance(c, tuple) else c for c in choices]
+        plain = [c for c in schemas if c["type"] == "str" and set(c) <= {"type", "metadata"}]
+        literals = [
+            c
+            for c in schemas
+            if c["type"] == "literal" and all(type(v) is str for v in c["expected"])
+        ]
+        if not plain or len(plain) + len(literals) != len(schemas):
             raise TypeError(f"OPEN_ENUM is for Literal[...] | str (| None), not {source!r}")
-        plain = core_schema.str_schema()
-        schema = core_schema.nullable_schema(plain) if nullable else plain
+        as_str = core_schema.str_schema()
+        schema = core_schema.nullable_schema(as_str) if nullable else as_str
         schema["metadata"] = {_DOCUMENTED: documented}
         return schema
 

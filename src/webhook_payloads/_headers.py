@@ -63,17 +63,22 @@ def header_values(
     # in _from_dict and in the framework lookups; tests/test_fast_paths.py checks that each
     # agrees with the scan).
     kind = type(headers)  # pragma: no mutate
-    # (Pyright sees no overlap between dict and the protocols, which dict satisfies.)
-    if kind is dict:  # pyright: ignore[reportUnnecessaryComparison]  # pragma: no mutate
-        # The common case in tests and hand-built requests, and one a lookup can answer.
-        quick = _from_dict(headers, lower_name, spelling)  # pragma: no mutate
-    else:
-        # A web framework's own header object: its own case-insensitive lookup is one
-        # dict access where walking items() decodes every header (see _FRAMEWORK_LOOKUPS).
-        lookup = _FRAMEWORK_LOOKUPS.get((kind.__module__, kind.__qualname__))  # pragma: no mutate
+    quick: list[str] | None = None
+    try:
+        # (Pyright sees no overlap between dict and the protocols, which dict satisfies.)
+        if kind is dict:  # pyright: ignore[reportUnnecessaryComparison]  # pragma: no mutate
+            # The common case in tests and hand-built requests, one a lookup can answer.
+            quick = _from_dict(headers, lower_name, spelling)  # pragma: no mutate
+        else:
+            # A web framework's own header object: its own case-insensitive lookup is one
+            # dict access where walking items() decodes every header (_FRAMEWORK_LOOKUPS).
+            lookup = _FRAMEWORK_LOOKUPS.get(
+                (kind.__module__, kind.__qualname__)
+            )  # pragma: no mutate
+            if lookup is not None:  # pragma: no mutate
+                quick = lookup(headers, spelling or lower_name)  # pragma: no mutate
+    except Exception:  # noqa: BLE001 - a broken object: _scan() reports it as ours
         quick = None
-        if lookup is not None:  # pragma: no mutate
-            quick = lookup(headers, spelling or lower_name)  # pragma: no mutate
     if quick is not None:  # pragma: no mutate
         return quick
     return _scan(headers, lower_name)
@@ -161,11 +166,9 @@ def _from_dict(headers: Any, lower_name: str, spelling: str) -> list[str] | None
     value = headers.get(spelling) if spelling else None  # pragma: no mutate
     if value is None:  # pragma: no mutate
         value = headers.get(lower_name)  # pragma: no mutate
-    try:
-        # Names cannot span the separator: lower_name has no newline, and lower() makes none.
-        folded = "\n".join(headers).lower()  # pragma: no mutate
-    except TypeError:  # a name that is not str
-        return None
+    # A name that is not str raises TypeError here: header_values() hands over to _scan.
+    # Names cannot span the separator: lower_name has no newline, and lower() makes none.
+    folded = "\n".join(headers).lower()  # pragma: no mutate
     hits = folded.count(lower_name)  # pragma: no mutate
     if hits == 1 and type(value) is str:  # pragma: no mutate
         return [value]
@@ -191,7 +194,7 @@ def _wsgi_environ_get(headers: Any, name: str) -> list[str] | None:
     # instead converts every environ key, which is what costs microseconds.
     try:
         value = headers[name]  # pragma: no mutate - None: the general path
-    except KeyError:
+    except KeyError:  # absent (any other failure: header_values() hands over to _scan)
         return []
     return [value] if type(value) is str else None  # pragma: no mutate - else: general path
 
@@ -201,18 +204,17 @@ def _asgi_raw_getlist(headers: Any, name: str) -> list[str] | None:
     # repeats included, and getlist() returns the values under the lower-case name, which
     # is how ASGI servers send every name. Counting the name in all the names lowered
     # together (C code, as for a dict) proves no other spelling is there: then getlist()
-    # has them all. Otherwise, or on pairs that are not bytes, the general path decides.
-    # Any failure below hands over to the general path, which answers the same: breaking
-    # these lines changes only the speed (equivalent mutants).
+    # has them all. Otherwise, or on names that are not bytes, the general path decides;
+    # any failure here hands over to it too (see header_values), so breaking these lines
+    # changes only the speed (equivalent mutants). As for every header object, only the
+    # header looked up is read: a value of another header that Starlette could not decode
+    # (a hand-built list with str values) fails its items(), which _scan reports.
     target = name.lower().encode("latin-1")  # pragma: no mutate
-    try:
-        folded = b"\n".join(map(itemgetter(0), headers.raw)).lower()  # pragma: no mutate
-        hits = folded.count(target)  # pragma: no mutate
-        if not hits:
-            return []
-        found: list[str] = headers.getlist(name)  # pragma: no mutate
-    except (TypeError, AttributeError, UnicodeError):
-        return None
+    folded = b"\n".join(map(itemgetter(0), headers.raw)).lower()  # pragma: no mutate
+    hits = folded.count(target)  # pragma: no mutate
+    if not hits:
+        return []
+    found: list[str] = headers.getlist(name)  # pragma: no mutate
     return found if len(found) == hits else None  # pragma: no mutate - else: general path
 
 

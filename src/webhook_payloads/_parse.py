@@ -207,8 +207,10 @@ def parse(
     try:
         # A provider's module stays in sys.modules after its first use; a module still
         # being imported by another thread has no SPEC yet, and get_spec() waits for it.
+        # Anything else (an unknown id, an object that is not a str, one whose hash fails)
+        # is get_spec()'s to load or to refuse.
         spec: ProviderSpec = _MODULES[_MODULE_PATHS[provider]].SPEC
-    except (KeyError, TypeError, AttributeError):
+    except Exception:  # noqa: BLE001 - see above
         spec = get_spec(provider)
     verifier = spec.verifier
     keys: tuple[bytes, ...] | None = None

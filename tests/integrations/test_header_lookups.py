@@ -136,3 +136,18 @@ def test_starlette_repeats_in_any_case_are_all_seen(raw: list[tuple[bytes, bytes
         with pytest.raises(SignatureError) as caught:
             parse("payscore", BODY, headers, secret="s")  # type: ignore[arg-type]
         assert caught.value.reason == "malformed"
+
+
+def test_broken_framework_header_objects_are_a_configuration_error() -> None:
+    # Each shortcut hands a failure over to the full walk, which reports it as ours.
+    werkzeug = pytest.importorskip("werkzeug.datastructures", exc_type=ImportError)
+    broken: list[object] = [werkzeug.EnvironHeaders(None), werkzeug.EnvironHeaders([])]
+    try:
+        starlette = pytest.importorskip("starlette.datastructures", exc_type=ImportError)
+    except pytest.skip.Exception:
+        pass
+    else:
+        broken.append(starlette.Headers(raw=[(TARGET.encode(), b"ab", b"x")]))
+    for headers in broken:
+        with pytest.raises(ConfigurationError, match="Reading the request headers failed"):
+            parse("payscore", BODY, headers, secret="s")  # type: ignore[arg-type]

@@ -143,6 +143,32 @@ def test_parse_loads_a_provider_on_first_use(monkeypatch: pytest.MonkeyPatch) ->
     assert (event.event_type, calls) == ("VERIFICATION_STARTED", [path])
 
 
+class _Unhashable:
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+class _KeyCollidingWithTheHeader(str):
+    """A dict key that hashes like the signature header and fails when compared."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no comparison")
+
+    def __hash__(self) -> int:
+        return hash(HEADER)
+
+
+def test_objects_that_fail_to_hash_or_compare_are_ours_to_report() -> None:
+    with pytest.raises(UnknownProviderError):
+        parse(_Unhashable(), BODY, verify=False)  # type: ignore[call-overload]
+    # The dict lookup fails on the odd key; the full walk sees a header named "x".
+    headers = {_KeyCollidingWithTheHeader("x"): good()}
+    with pytest.raises(SignatureError) as caught:
+        parse("payscore", BODY, headers, secret=KEY)
+    assert caught.value.reason == "missing"
+    assert caught.value.__context__ is None
+
+
 @pytest.mark.parametrize("provider", ["nope", b"payscore", None, ["payscore"]])
 def test_parse_refuses_an_unknown_provider(provider: object) -> None:
     with pytest.raises(UnknownProviderError) as caught:
