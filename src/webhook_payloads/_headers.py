@@ -211,10 +211,16 @@ def _asgi_raw_getlist(headers: Any, name: str) -> list[str] | None:
     # header looked up is read: a value of another header that Starlette could not decode
     # (a hand-built list with str values) fails its items(), which _scan reports.
     target = name.lower().encode("latin-1")  # pragma: no mutate
-    folded = b"\n".join(map(itemgetter(0), headers.raw)).lower()  # pragma: no mutate
-    hits = folded.count(target)  # pragma: no mutate
+    raw: list[tuple[bytes, bytes]] = headers.raw  # pragma: no mutate
+    names = list(map(itemgetter(0), raw))  # pragma: no mutate
+    hits = b"\n".join(names).lower().count(target)  # pragma: no mutate
     if not hits:
         return []
+    if hits == 1 and target in names:  # pragma: no mutate
+        # The one name holding it is the lower-case name itself: take its value (a pair
+        # that is not a pair fails to unpack, and _scan reports it).
+        _, value = raw[names.index(target)]  # pragma: no mutate
+        return [value.decode("latin-1")]  # pragma: no mutate
     found: list[str] = headers.getlist(name)  # pragma: no mutate
     return found if len(found) == hits else None  # pragma: no mutate - else: general path
 
