@@ -69,3 +69,55 @@ ADAPTER: TypeAdapter[MastercardEvent] = TypeAdapter(MastercardEvent)
 def handle(body: bytes) -> object:
     """Validate the body in one pass (there is no signature to check)."""
     return ADAPTER.validate_json(body)
+
+
+class _KeepUnknown(BaseModel):
+    # The same models for an expert who keeps the fields Mastercard may add, as the
+    # library's contract requires of it; used to split the library's cost into what that
+    # contract costs and what parse() itself costs.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class CustomFieldKeep(CustomField, _KeepUnknown):
+    """One of ``reportCustomFields``, keeping unknown fields."""
+
+
+class _ReportKeep(_Report, _KeepUnknown):
+    reportCustomFields: list[CustomFieldKeep] = []  # noqa: N815
+
+
+class InProgressKeep(_ReportKeep):
+    """``inProgress``, keeping unknown fields."""
+
+    eventName: Literal["inProgress"]  # noqa: N815
+
+
+class FailedKeep(_ReportKeep):
+    """``failed``, keeping unknown fields."""
+
+    eventName: Literal["failed"]  # noqa: N815
+
+
+class DoneKeep(_ReportKeep):
+    """``done``, keeping unknown fields."""
+
+    eventName: Literal["done"]  # noqa: N815
+
+
+class PrimaryFieldUpdateKeep(_ReportKeep):
+    """``primaryFieldUpdate``, keeping unknown fields."""
+
+    eventName: Literal["primaryFieldUpdate"]  # noqa: N815
+
+
+ADAPTER_KEEPING_UNKNOWN: TypeAdapter[object] = TypeAdapter(
+    Annotated[
+        Union[InProgressKeep, FailedKeep, DoneKeep, PrimaryFieldUpdateKeep],  # noqa: UP007
+        Field(discriminator="eventName"),
+    ]
+)
+
+
+def handle_keeping_unknown(body: bytes) -> object:
+    """:func:`handle`, keeping the fields the models do not declare."""
+    return ADAPTER_KEEPING_UNKNOWN.validate_json(body)

@@ -252,7 +252,7 @@ def parse(
         verifier(data, headers, keys, signature_scheme)
     # What validate() does, without the call.
     try:
-        return spec.adapter.validate_json(data)  # type: ignore[no-any-return]
+        return spec.validate_json(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         details = _details(exc)
     return _invalid(spec, data, details, allow_unknown)
@@ -310,7 +310,7 @@ def validate(
         PayloadError: The body is not a JSON object or not a valid event.
     """
     try:
-        event: WebhookEvent = spec.adapter.validate_json(data)
+        event: WebhookEvent = spec.validate_json(data)
     except ValidationError as exc:
         details = _details(exc)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -97,6 +97,10 @@ class ProviderSpec:
         event_classes: Event type (the discriminator's value) -> event class, in union order.
         name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
             it on every call and an enum's ``value`` is a property).
+        validate_json: The adapter's core validator's ``validate_json``, what
+            ``adapter.validate_json`` calls with every option at its default: ``parse()``
+            calls it directly, which saves the adapter's Python wrapper (about 0.2 us) on
+            every request.
     """
 
     provider: Provider
@@ -108,6 +112,7 @@ class ProviderSpec:
     adapter: TypeAdapter[Any] = field(init=False, repr=False)
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
+    validate_json: Callable[[bytes], Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the adapter and the event-type table once, when the provider is first used."""
@@ -119,7 +124,9 @@ class ProviderSpec:
             (tag,) = get_args(_discriminator_field(cls, self.discriminator).annotation)
             table[tag] = cls
         # Frozen dataclass: these are derived once here and never change afterwards.
-        object.__setattr__(self, "adapter", TypeAdapter(self.union))
+        adapter = TypeAdapter(self.union)
+        object.__setattr__(self, "adapter", adapter)
+        object.__setattr__(self, "validate_json", adapter.validator.validate_json)
         object.__setattr__(self, "event_classes", MappingProxyType(table))
         object.__setattr__(self, "name", self.provider.value)
 
