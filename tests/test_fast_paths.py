@@ -7,7 +7,8 @@ import hmac
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated
 
 import pytest
@@ -352,3 +353,47 @@ def test_the_open_enum_marker_refuses_a_type_it_would_widen() -> None:
 
         class Constrained(BaseModel):  # pyright: ignore[reportUnusedClass]
             x: Annotated[Literal["a"] | Annotated[str, Field(max_length=3)], OPEN_ENUM]
+
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=12), st.floats(allow_nan=False)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _outcome(validate: Callable[[bytes], object], data: bytes) -> object:
+    try:
+        return validate(data)
+    except ValidationError as error:
+        return ("invalid", error.errors(include_url=False))
+
+
+@pytest.mark.parametrize("provider", list(Provider), ids=str)
+@given(st.data())
+def test_the_core_validator_parse_calls_is_the_adapters(
+    provider: Provider, data: st.DataObject
+) -> None:
+    # parse() calls the adapter's core validator directly (spec.validate_json), skipping
+    # the adapter's Python wrapper: every body, valid or not, must give the same answer.
+    spec = get_spec(provider)
+    member = data.draw(st.sampled_from(list(spec.event_classes)), label="event type")
+    fields = data.draw(st.dictionaries(st.text(max_size=20), json_values, max_size=6))
+    body = json.dumps({spec.discriminator: member, **fields}).encode()
+    body = data.draw(st.sampled_from([body, body[:-1], b"[]", b"{}"]), label="body")
+    assert _outcome(spec.validate_json, body) == _outcome(spec.adapter.validate_json, body)
+
+
+@pytest.mark.parametrize("provider", list(Provider), ids=str)
+def test_the_core_validator_parse_calls_accepts_the_documented_examples(
+    provider: Provider,
+) -> None:
+    spec = get_spec(provider)
+    for path in sorted((Path(__file__).parent / "payloads" / provider.value).glob("*.json")):
+        body = path.read_bytes()
+        assert spec.validate_json(body) == spec.adapter.validate_json(body), path.name
