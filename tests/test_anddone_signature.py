@@ -21,7 +21,7 @@ from webhook_payloads.anddone import (
     signed_bytes,
     verify_signature,
 )
-from webhook_payloads.anddone._signature import Verifier, _scan
+from webhook_payloads.anddone._signature import Verifier, _key_bytes, _scan
 
 SEED = (
     Path(__file__).parent / "payloads" / "anddone" / "seed002_ReportGenerated.json"
@@ -374,3 +374,24 @@ def test_module_parse_passes_the_scheme_through() -> None:
     assert anddone.parse(signed, secret=KEY, signature_scheme=scheme) == parse(
         "anddone", signed, secret=KEY, signature_scheme=scheme
     )
+
+
+@pytest.mark.parametrize("secret", ["\n", " ", "\t\r\n", b"  "])
+def test_a_whitespace_secret_is_refused_not_used_as_an_empty_key(secret: str | bytes) -> None:
+    # bytes.fromhex() skips whitespace: such a secret would have been an empty HMAC key,
+    # one anybody can sign with. The forged request must be refused as misconfigured.
+    scheme = SignatureScheme(
+        signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.HEX_DECODED
+    )
+    as_text = SignatureScheme(signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.TEXT)
+    forged, _ = Verifier().sign_request(BODY, b"", as_text)  # HMAC under the empty key
+    with pytest.raises(ConfigurationError):
+        parse("anddone", forged, secret=secret, signature_scheme=scheme)
+    with pytest.raises(ConfigurationError):
+        matching_schemes(forged, secret)
+
+
+def test_a_hex_key_that_decodes_to_nothing_is_refused() -> None:
+    # The backstop behind normalize_secrets(): never an empty key, whatever reaches it.
+    with pytest.raises(ConfigurationError, match="decodes to no bytes"):
+        _key_bytes(b" \n", KeyEncoding.HEX_DECODED)

@@ -145,6 +145,22 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     capsys.readouterr()
 
 
+@pytest.mark.parametrize(
+    "mistyped", ["5d41402abc4b2a76b9719d911017c592", "Verification-Signature=5d41402a"]
+)
+def test_a_malformed_header_argument_is_not_echoed(
+    capsys: pytest.CaptureFixture[str], mistyped: str
+) -> None:
+    # A mistyped -H may be the signature itself: the usage error names its position only.
+    argv = ["parse", "payscore", "--no-verify", "-H", "Content-Type: x", "-H", mistyped]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "-H number 2 must look like 'Name: value'" in err
+    assert "5d41402a" not in err
+
+
 def test_samples_command_lists_every_event_type(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "samples", "payscore_v1")
     assert code == 0

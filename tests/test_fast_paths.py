@@ -115,7 +115,7 @@ def test_hmac_sha256_is_the_stdlib_hmac(key: bytes, body: bytes) -> None:
     assert hmac_sha256(key, body) == hmac.digest(key, body, "sha256")
 
 
-@pytest.mark.parametrize("secret", ["\ud800", "", "a\udfffb"])
+@pytest.mark.parametrize("secret", ["\ud800", "", "a\udfffb", "\n", " \t"])
 def test_a_str_secret_the_shortcut_cannot_encode_gets_the_general_error(secret: str) -> None:
     with pytest.raises(ConfigurationError) as shortcut:
         parse("payscore", BODY, {"Verification-Signature": SIGNATURE}, secret=secret)
@@ -193,7 +193,7 @@ def test_secrets_normalise_the_same_on_every_path(secret: object, keys: tuple[by
     assert normalize_secrets(secret) == keys  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("secret", ["", b"", [], [""], [1]])
+@pytest.mark.parametrize("secret", ["", b"", [], [""], [1], " ", b"\r\n", ["a", "\t"]])
 def test_unusable_secrets_are_refused(secret: object) -> None:
     with pytest.raises(ConfigurationError):
         normalize_secrets(secret)  # type: ignore[arg-type]

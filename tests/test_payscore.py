@@ -215,7 +215,8 @@ def test_one_changed_byte_anywhere_is_refused() -> None:
             parse("payscore", bytes(tampered), headers, secret=SECRET)
 
 
-@given(body=st.binary(max_size=512), secret=st.binary(min_size=1, max_size=64))
+# A secret of only whitespace is refused as never filled in (tested elsewhere).
+@given(body=st.binary(max_size=512), secret=st.binary(min_size=1, max_size=64).filter(bytes.strip))
 def test_sign_then_verify_always_passes(body: bytes, secret: bytes) -> None:
     verify_signature(body, signed_headers(body, secret), secret)
 

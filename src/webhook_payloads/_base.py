@@ -69,6 +69,7 @@ class _ValidatedAsStr:
 
 
 _DOCUMENTED: Final = "webhook_payloads_documented_schema"
+_MAX_SHOWN: Final = 64
 
 OPEN_ENUM: Final = _ValidatedAsStr()
 """Put in ``Annotated[Literal[...] | str, OPEN_ENUM]`` for an open enum validated as ``str``."""
@@ -136,6 +137,13 @@ class UnknownEvent(EventModel):
     provider: str
     event_type: str
     payload: dict[str, Any] = Field(repr=False)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The event type comes from the request (an attacker could make it megabytes long):
+        # shown cut to 64 characters, as UnknownEventError shows it.
+        for name, value in super().__repr_args__():
+            cut = name == "event_type" and len(value) > _MAX_SHOWN
+            yield name, value[:_MAX_SHOWN] + "..." if cut else value
 
     @property
     def idempotency_key(self) -> str:

@@ -136,10 +136,11 @@ def _read_body(args: argparse.Namespace, parser: argparse.ArgumentParser) -> byt
 
 def _headers(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, str]:
     headers: dict[str, str] = {}
-    for item in args.header:
+    for number, item in enumerate(args.header, start=1):
         name, sep, value = item.partition(":")
         if not sep or not name.strip():
-            parser.error(f"a header must look like 'Name: value', got {item.split(':')[0]!r}")
+            # Never echo the argument: a mistyped -H may be the signature itself.
+            parser.error(f"-H number {number} must look like 'Name: value' (a name, then ':')")
         headers[name.strip()] = value.strip()
     return headers
 

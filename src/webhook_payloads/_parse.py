@@ -152,7 +152,7 @@ def parse(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> WebhookEvent | UnknownEvent: ...
-def parse(
+def parse(  # noqa: PLR0912 - one function on purpose: every request runs it, calls cost
     provider: str | Provider,
     body: Body,
     headers: Headers | None = None,
@@ -214,6 +214,12 @@ def parse(
         spec = get_spec(provider)
     verifier = spec.verifier
     keys: tuple[bytes, ...] | None = None
+    if verify is not True and verify is not False:
+        # Only a written-out False skips verification: a setting that came back None or ""
+        # must not turn it off.
+        raise ConfigurationError(
+            f"verify must be True or False, not {type(verify).__name__}.", provider=spec.name
+        )
     if verifier is None:
         if secret is not None or signature_scheme is not None:
             raise ConfigurationError(spec.unsigned_reason, provider=spec.name)
@@ -226,7 +232,7 @@ def parse(
             )
         # The type test only picks the shortcut; normalize_secrets() gives the same key, or
         # the error (equivalent mutants, as is leaving keys unset here).
-        if type(secret) is str and secret:  # pragma: no mutate
+        if type(secret) is str and secret and not secret.isspace():  # pragma: no mutate
             try:
                 keys = (secret.encode(),)  # pragma: no mutate
             except UnicodeEncodeError:  # a lone surrogate: normalize_secrets() says so

@@ -46,10 +46,8 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
     # One non-empty secret is what nearly every call passes: return it without the loop.
     # The type tests only choose this shortcut; the general code below gives the same answer
     # (equivalent mutants), as does "UTF-8" for "utf-8".
-    if type(secret) is str and secret:  # pragma: no mutate
+    if type(secret) is str and secret and not secret.isspace():  # pragma: no mutate
         return (_utf8_key(secret, provider),)
-    if type(secret) is bytes and secret:  # pragma: no mutate
-        return (secret,)
     items: Sequence[object]
     if isinstance(secret, (str, bytes, bytearray)):
         items = [secret]
@@ -73,10 +71,12 @@ def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[
                 f"A webhook secret must be str or bytes, not {type(item).__name__}.",
                 provider=provider,
             )
-        if not key:
+        # Only whitespace is as good as empty: an environment variable or secret file
+        # holding a newline is a setting that was never filled in.
+        if not key.strip():
             raise ConfigurationError(
-                "A webhook secret is empty; check that the setting or environment variable "
-                "holding it is set.",
+                "A webhook secret is empty or only whitespace; check that the setting or "
+                "environment variable holding it is set.",
                 provider=provider,
             )
         keys.append(key)

@@ -197,9 +197,8 @@ class UnknownEventError(PayloadError):
         self, *, provider: str | None, event_type: str, payload: Mapping[str, Any]
     ) -> None:
         """Create the error for an event type the library does not know."""
-        shown = event_type[:_MAX_SHOWN] + ("..." if len(event_type) > _MAX_SHOWN else "")
         super().__init__(
-            f"Unknown event type {shown!r} for provider {provider!r}; "
+            f"Unknown event type {_shown_event_type(event_type)!r} for provider {provider!r}; "
             "handle .payload yourself or pass allow_unknown=True.",
             provider=provider,
         )
@@ -207,5 +206,11 @@ class UnknownEventError(PayloadError):
         self.payload: Mapping[str, Any] = payload
 
     def __repr__(self) -> str:
-        """Show the event type, never the payload."""
-        return f"{type(self).__name__}(provider={self.provider!r}, event_type={self.event_type!r})"
+        """Show the event type (cut to 64 characters), never the payload."""
+        shown = _shown_event_type(self.event_type)
+        return f"{type(self).__name__}(provider={self.provider!r}, event_type={shown!r})"
+
+
+def _shown_event_type(event_type: str) -> str:
+    """``event_type`` cut to 64 characters (with "..." when cut), for messages and reprs."""
+    return event_type[:_MAX_SHOWN] + ("..." if len(event_type) > _MAX_SHOWN else "")

@@ -351,7 +351,8 @@ def test_normalize_secrets(secret: object, keys: tuple[bytes, ...]) -> None:
 
 
 EMPTY = (
-    "A webhook secret is empty; check that the setting or environment variable holding it is set."
+    "A webhook secret is empty or only whitespace; check that the setting or environment "
+    "variable holding it is set."
 )
 
 
@@ -360,6 +361,12 @@ EMPTY = (
     [
         ("", EMPTY),
         (["a", b""], EMPTY),
+        # A secret file or variable holding only a newline was never filled in.
+        ("\n", EMPTY),
+        (" \t\r\n", EMPTY),
+        (b"  ", EMPTY),
+        (["a", "\n"], EMPTY),
+        ([bytearray(b"\n")], EMPTY),
         ([], "An empty sequence of secrets was given; pass at least one secret."),
         ([None], "A webhook secret must be str or bytes, not NoneType."),
         (["a", 1], "A webhook secret must be str or bytes, not int."),

@@ -28,7 +28,7 @@ from webhook_payloads import (
     WebhookError,
     parse,
 )
-from webhook_payloads._registry import Provider, get_spec
+from webhook_payloads._registry import Provider, get_spec, registered_providers
 
 from ._providers import KEY, OTHER_KEY, all_samples, schemes, signed_providers
 from ._tamper import locate
@@ -268,3 +268,19 @@ def test_every_error_class_keeps_personal_data_and_secrets_out(
         for text in shown(error):
             assert not leaks(text, hidden), text
         assert not leaks(logged(caplog, error), hidden)
+
+
+@pytest.mark.parametrize("provider", registered_providers(), ids=str)
+def test_a_long_unknown_event_type_is_cut_in_every_text_shown(provider: Provider) -> None:
+    # The event type comes from the request: megabytes of it must not reach a log line.
+    tag = get_spec(provider).discriminator
+    event_type = "E" * 100 + "TAIL"
+    body = json.dumps({tag: event_type}).encode()
+    with pytest.raises(UnknownEventError) as caught:
+        unverified(provider, body)
+    generic = unverified(provider, body, allow_unknown=True)
+    assert caught.value.event_type == generic.event_type == event_type  # kept whole ...
+    for obj in (caught.value, generic):
+        for text in shown(obj):
+            assert "TAIL" not in text, text  # ... but shown cut to 64 characters
+            assert "E" * 64 + "..." in text, text

@@ -287,13 +287,22 @@ def _key_bytes(key: bytes, encoding: KeyEncoding) -> bytes:
     if encoding is KeyEncoding.TEXT:
         return key
     try:
-        return bytes.fromhex(key.decode("ascii"))
+        decoded = bytes.fromhex(key.decode("ascii"))
     except ValueError:
         # UnicodeDecodeError is a ValueError too. Say what is wrong, never the key.
         raise ConfigurationError(
             "An AndDone secret is not hex text, which KeyEncoding.HEX_DECODED requires.",
             provider=_PROVIDER,
         ) from None
+    if not decoded:
+        # fromhex() skips whitespace: a secret of spaces would be an empty key, one that
+        # anybody can sign with. normalize_secrets() refuses those; this is the backstop.
+        raise ConfigurationError(
+            "An AndDone secret decodes to no bytes under KeyEncoding.HEX_DECODED; "
+            "check the setting.",
+            provider=_PROVIDER,
+        )
+    return decoded
 
 
 def _require_scheme(scheme: object | None) -> SignatureScheme:
