@@ -211,9 +211,25 @@ def test_additional_fields_shapes(text: str, expected: tuple[AdditionalField, ..
         '"[{\\"a\\": 1}"',
         "5",
         '"[{\\"a\\": NaN}]"',
+        '"[{\\"a\\": -Infinity}]"',
         '"' + "[" * 100_000 + "]" * 100_000 + '"',
+        # Deeper than the body's own limit, yet within the standard library's: such an event
+        # would not dump or pickle.
+        '"[{\\"a\\": ' + "[" * 300 + "]" * 300 + '}]"',
+        # An escaped lone surrogate: not text any encoder can write back.
+        '"[{\\"ReportGenerationLogId\\": \\"\\\\ud800\\"}]"',
     ],
-    ids=["not-json", "not-objects", "unclosed", "number", "nan", "deep"],
+    ids=[
+        "not-json",
+        "not-objects",
+        "unclosed",
+        "number",
+        "nan",
+        "infinity",
+        "deep",
+        "deeper-than-the-body",
+        "lone-surrogate",
+    ],
 )
 def test_additional_fields_that_are_not_objects_are_refused(text: str) -> None:
     body = (

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    TypeAdapter,
     WithJsonSchema,
 )
 from pydantic.alias_generators import to_pascal
@@ -202,6 +203,10 @@ def _or_array_of_one(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "array", "items": schema, "minItems": 1, "maxItems": 1}]}
 
 
+_JSON_VALUE: Final[TypeAdapter[Any]] = TypeAdapter(Any)
+_UNREADABLE: Final = object()
+
+
 def _refuse_constant(name: str) -> object:
     raise ValueError(name)  # NaN and Infinity are not JSON
 
@@ -213,13 +218,22 @@ def _decode_additional_fields(value: object) -> object:
         if not value.strip():
             return ()
         try:
-            # The standard library, not pydantic_core.from_json: the from_json of the lowest
-            # pydantic-core we support (2.18) garbles non-ASCII text in nested values.
-            value = json.loads(value, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError):
+            # pydantic-core's parser, as for the body itself: the same nesting limit and the
+            # same refusal of lone surrogates (an event holding either would not dump or
+            # pickle). Not pydantic_core.from_json, which garbles non-ASCII text before
+            # pydantic-core 2.20. That parser takes NaN and Infinity, which are not JSON:
+            # text that may hold them is read again by the standard library, which refuses.
+            decoded: object = _JSON_VALUE.validate_json(value)
+            if "NaN" in value or "Infinity" in value:
+                json.loads(value, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+            decoded = _UNREADABLE
+        if decoded is _UNREADABLE:
+            # Raised outside the except block: the parser's error quotes the input.
             raise PydanticCustomError(
                 "additional_fields_json", "AdditionalFields should be a JSON array in a string"
-            ) from None
+            )
+        value = decoded
     if isinstance(value, dict):
         # One object where an array of them was expected: accept it as one item.
         item: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
