@@ -68,6 +68,8 @@ def test_key_rotation_accepts_any_listed_key() -> None:
         (lambda u: u[:-2], "malformed"),
         (lambda u: u[:-1] + "*", "malformed"),
         (lambda u: u.replace("ref=req-7", "ref=" + "r" * 300), "malformed"),
+        # A full URL whose host urlsplit() cannot read: refused, not a ValueError.
+        (lambda u: "https://[::1" + u[u.index("/", 8) :], "malformed"),
     ],
     ids=[
         "other-reference",
@@ -78,6 +80,7 @@ def test_key_rotation_accepts_any_listed_key() -> None:
         "token-short",
         "token-not-base64url",
         "reference-too-long",
+        "unreadable-host",
     ],
 )
 def test_tampered_urls_are_refused(mutate: object, reason: str) -> None:

@@ -243,7 +243,17 @@ def verify_callback_url(
         SignatureError: A parameter is missing, repeated, malformed, or does not match.
         ConfigurationError: No usable key was given.
     """
-    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    try:
+        split = urlsplit(url)
+    except ValueError:  # such as an unclosed "[" in the host: nothing of it can be trusted
+        split = None
+    if split is None:
+        raise SignatureError(
+            "The callbackUrl is not a valid URL; pass the request's path and query.",
+            provider=_PROVIDER,
+            reason="malformed",
+        )
+    query = parse_qs(split.query, keep_blank_values=True)
     references = query.get(reference_param, [])
     tokens = query.get(token_param, [])
     if len(references) > 1 or len(tokens) > 1:
