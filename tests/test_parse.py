@@ -365,14 +365,3 @@ def test_headers_whose_items_are_not_pairs() -> None:
 
     with pytest.raises(ConfigurationError, match="pairs"):
         parse("payscore", STARTED, Odd(), secret="s")  # type: ignore[call-overload]
-
-
-@pytest.mark.parametrize("verify", [None, 0, 1, "", "false", "no"])
-@pytest.mark.parametrize("provider", registered_providers(), ids=str)
-def test_verify_must_be_written_out_as_a_bool(provider: Provider, verify: object) -> None:
-    # Only a written-out False skips verification: a setting read back as None, "" or 0
-    # must not silently turn it off (nor a truthy stand-in silently turn it on).
-    with pytest.raises(ConfigurationError) as caught:
-        parse(provider, b"{}", {}, verify=verify)  # type: ignore[call-overload]
-    assert str(caught.value) == f"verify must be True or False, not {type(verify).__name__}."
-    assert caught.value.provider == provider.value

@@ -906,3 +906,14 @@ def test_a_zero_limit_is_refused_even_for_an_empty_body() -> None:
     # The fast path for raw bytes must not take a limit of 0 as "anything up to 0 bytes".
     with pytest.raises(ConfigurationError, match="max_body_size"):
         parse("payscore", b"", verify=False, max_body_size=0)
+
+
+@pytest.mark.parametrize("verify", [None, 0, 1, "", "false", "no"])
+@pytest.mark.parametrize("provider", registered_providers(), ids=str)
+def test_verify_must_be_written_out_as_a_bool(provider: Provider, verify: object) -> None:
+    # Only a written-out False skips verification: a setting read back as None, "" or 0
+    # must not silently turn it off (nor a truthy stand-in silently turn it on).
+    with pytest.raises(ConfigurationError) as caught:
+        parse(provider, b"{}", {}, verify=verify)  # type: ignore[call-overload]
+    assert str(caught.value) == f"verify must be True or False, not {type(verify).__name__}."
+    assert caught.value.provider == provider.value
