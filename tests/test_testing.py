@@ -372,3 +372,10 @@ def test_request_builder_signs_what_needs_signing(provider: str, event_type: str
 )
 def test_nested_model_finds_models_in_annotations(annotation: Any, expected: Any) -> None:
     assert nested_model(annotation) == expected
+
+
+def test_a_dict_for_a_mastercard_custom_field_keeps_its_other_members() -> None:
+    body, _ = build_request("mastercard", "done", report_custom_fields__0={"shown": True})
+    event = parse("mastercard", body)
+    (field,) = event.report_custom_fields
+    assert (field.label, field.value, field.shown) == ("label 0", "value 0", True)

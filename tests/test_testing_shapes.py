@@ -207,6 +207,16 @@ def test_list_items_by_index() -> None:
     assert event.event_body.items[0] == Item(label="c", shown=False)
 
 
+def test_a_dict_for_a_list_item_changes_only_the_members_it_names() -> None:
+    # As for any nested object (docs/testing.md): the item's other members stay.
+    data, event = build(event_body__items__0={"shown": False})
+    assert data["EventBody"]["Items"] == [{"Label": "a", "Shown": False}]  # type: ignore[index]
+    assert event.event_body.items[0] == Item(label="a", shown=False)
+    # A model instance still replaces the item whole.
+    _, event = build(event_body__items__0=Item(label="m"))
+    assert event.event_body.items[0] == Item(label="m", shown=True)
+
+
 def test_lists_as_a_whole_with_attribute_named_dicts() -> None:
     data, event = build(event_body={"items": [{"label": "p"}, {"Label": "q", "shown": False}]})
     assert data["EventBody"]["Items"] == [  # type: ignore[index]

@@ -394,13 +394,20 @@ class _Edit:
         if items is None or not 0 <= index < len(items):
             raise self.fail(f"{key} has no item {parts[0][:20]!r} here; set the list whole.")
         item_path = (*path, index)
+        item = _json_object(items[index])
+        updates = _mapping_items(value) if model is not None and item is not None else None
+        if len(parts) == 1 and updates is not None and model is not None and item is not None:
+            # A dict for an object item changes only the members it names, as for any
+            # nested object; a model instance replaces the item whole.
+            for sub_key, sub_value in updates:
+                self.assign(model, item, str(sub_key).split("__"), sub_value, item_path)
+            return
         if len(parts) == 1:
             if value is OMIT:
                 raise self.fail("OMIT cannot remove a list item; set the list whole.")
             items[index] = self.wire_keys(model, value)
             self.changed.append(item_path)
             return
-        item = _json_object(items[index])
         if model is None or item is None:
             raise self.fail(f"The items of {key} are not objects; set them whole.")
         self.assign(model, item, parts[1:], value, item_path)
