@@ -1,4 +1,13 @@
-"""Print pins for the lowest versions of the runtime dependencies pyproject.toml declares."""
+"""Print pins for the lowest versions pyproject.toml declares.
+
+    python .ci/lowest_deps.py runtime      # pydantic and typing-extensions
+    python .ci/lowest_deps.py frameworks   # Django, Flask, FastAPI and Starlette
+
+The two sets are installed one after the other: FastAPI's lowest release needs a newer
+typing-extensions than the library's own lowest. Test tools the old frameworks need are
+pinned to releases of their era: Flask 2.3 needs a Werkzeug 2.3, and Starlette 0.27's test
+client an httpx from before 0.27 (which deprecated, then removed, the ``app=`` it passes).
+"""
 
 import re
 import sys
@@ -6,11 +15,23 @@ from pathlib import Path
 
 import tomllib
 
+FRAMEWORKS = ("django", "flask", "fastapi", "starlette")
+ERA_TOOLS = ["werkzeug==2.3.0", "httpx==0.24.1"]
+
 project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
+which = sys.argv[1] if len(sys.argv) > 1 else "runtime"
+if which == "runtime":
+    requirements, extra_pins = list(project["dependencies"]), []
+elif which == "frameworks":
+    extras = project["optional-dependencies"]
+    requirements = [r for name in FRAMEWORKS for r in extras[name]]
+    extra_pins = ERA_TOOLS
+else:
+    raise SystemExit(f"usage: {sys.argv[0]} runtime|frameworks")
 pins = []
-for requirement in project["dependencies"]:
+for requirement in requirements:
     match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)\s*", requirement)
     if match is None:
         raise SystemExit(f"cannot find a lower bound in {requirement!r}")
     pins.append(f"{match[1]}=={match[2]}")
-sys.stdout.write(" ".join(pins) + "\n")
+sys.stdout.write(" ".join(pins + extra_pins) + "\n")

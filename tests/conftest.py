@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on shared, noisy machines a slow example (a first import, a GC
+# pause) would fail a property that holds. Speed is measured in benchmarks/, never here.
+settings.register_profile("webhook_payloads", deadline=None)
+settings.load_profile("webhook_payloads")
 
 PAYLOADS = Path(__file__).parent / "payloads"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -73,7 +73,10 @@ class _Decorator:
                 result = await handler(request, outcome, *args, **kwargs)
                 return HttpResponse(status=200) if result is None else result
 
-            return csrf_exempt(async_view)
+            # Marked by hand, not wrapped in csrf_exempt(): before Django 5.0 that decorator
+            # returns a sync wrapper, and Django would not await the view's coroutine.
+            async_view.csrf_exempt = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
+            return async_view
 
         @functools.wraps(handler)
         def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
