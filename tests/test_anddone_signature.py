@@ -395,3 +395,20 @@ def test_a_hex_key_that_decodes_to_nothing_is_refused() -> None:
     # The backstop behind normalize_secrets(): never an empty key, whatever reaches it.
     with pytest.raises(ConfigurationError, match="decodes to no bytes"):
         _key_bytes(b" \n", KeyEncoding.HEX_DECODED)
+
+
+def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_read() -> None:
+    # docs/providers/anddone.md: transaction-module bodies carry no Signature, and with
+    # verification on the signature comes first, whatever allow_unknown says.
+    body = (
+        b'{"EventCode": "TransactionSuccess", "EventDateTime": "12-15-2023 00:02:51",'
+        b' "EventBody": {}}'
+    )
+    scheme = SignatureScheme(
+        signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.HEX_DECODED
+    )
+    with pytest.raises(SignatureError) as caught:
+        parse("anddone", body, secret=KEY, signature_scheme=scheme, allow_unknown=True)
+    assert (caught.value.reason, caught.value.http_status) == ("missing", 401)
+    unknown = parse("anddone", body, verify=False, allow_unknown=True)
+    assert unknown.event_type == "TransactionSuccess"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import pickle
 
 import pytest
@@ -277,7 +278,7 @@ def test_report_ready_match_statement() -> None:
 from hypothesis import given, settings  # noqa: E402 - grouped with the property tests below
 from hypothesis import strategies as st  # noqa: E402
 
-from webhook_payloads._registry import registered_providers  # noqa: E402
+from webhook_payloads._registry import get_spec, registered_providers  # noqa: E402
 
 header_text = st.one_of(st.text(max_size=80), st.binary(max_size=80))
 json_values = st.recursive(
@@ -313,7 +314,6 @@ def test_arbitrary_input_raises_only_webhook_errors(
 def test_arbitrary_json_objects_raise_only_webhook_errors(
     provider: Provider, payload: dict[str, object], code: object
 ) -> None:
-    import json
 
     payload["code"] = code
     try:
@@ -365,3 +365,17 @@ def test_headers_whose_items_are_not_pairs() -> None:
 
     with pytest.raises(ConfigurationError, match="pairs"):
         parse("payscore", STARTED, Odd(), secret="s")  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("provider", registered_providers(), ids=str)
+def test_an_unknown_event_is_hashable_and_restores_from_its_json(provider: Provider) -> None:
+    # Frozen events are hashable (EventModel); the payload is a dict, so hashing uses the
+    # provider and event type, which equal events share.
+    tag = get_spec(provider).discriminator
+    body = json.dumps({tag: "NEW", "nested": {"a": [1, 2]}}).encode()
+    first, again = (parse(provider, body, verify=False, allow_unknown=True) for _ in range(2))
+    assert isinstance(first, UnknownEvent)
+    assert first == again
+    assert hash(first) == hash(again)
+    assert len({first, again}) == 1
+    assert UnknownEvent.model_validate_json(first.model_dump_json()) == first

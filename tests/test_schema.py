@@ -358,9 +358,9 @@ BOOL_WORDS = ["0", "1", "t", "f", "y", "n", "true", "false", "yes", "no", "on", 
                 "".join
             )
         ),
-        # No "\\n": Python's re lets "$" match before a final newline, ECMA-262 (which JSON
-        # Schema patterns follow) does not.
-        st.text(alphabet="01tfyneasrulo ", max_size=6),
+        # A final newline included: the pattern must not let "true\n" through, as "$" would.
+        st.text(alphabet="01tfyneasrulo \n", max_size=6),
+        st.sampled_from(BOOL_WORDS).map(lambda word: word + "\n"),
     )
 )
 def test_mastercard_custom_field_shown_takes_what_parse_reads(value: object) -> None:

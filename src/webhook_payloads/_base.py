@@ -128,6 +128,10 @@ class UnknownEvent(EventModel):
     It is deliberately *not* part of any provider's typed union, so narrowing a ``match`` on
     the union still works; handle it in its own ``case UnknownEvent():`` branch.
 
+    Its JSON (``model_dump_json()``) is this object's, not the provider's body: restore it
+    with ``UnknownEvent.model_validate_json(...)``, or keep :attr:`payload` (the body's
+    object) and parse that again once the library knows the event.
+
     Attributes:
         provider: The provider id.
         event_type: The discriminator's value as sent.
@@ -137,6 +141,10 @@ class UnknownEvent(EventModel):
     provider: str
     event_type: str
     payload: dict[str, Any] = Field(repr=False)
+
+    def __hash__(self) -> int:
+        """Hash by provider and event type: the payload is a dict, and equal events agree."""
+        return hash((self.provider, self.event_type))
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # The event type comes from the request (an attacker could make it megabytes long):

@@ -112,9 +112,11 @@ def _none_as_empty(value: object) -> object:
 
 # What pydantic's lax bool takes from JSON besides true/false: 0, 1, and these words in any
 # letter case. json_schema() shows them so that a gateway accepts what parse() accepts.
+# The end is "(?![\s\S])", not "$": Python's re (which Python gateways use) lets "$" match
+# before a final newline, so "true\n", which parse() refuses, would pass; ECMA-262 agrees.
 _BOOL_WORDS: Final = (
     "^(?:[01]|[Tt](?:[Rr][Uu][Ee])?|[Ff](?:[Aa][Ll][Ss][Ee])?"
-    "|[Yy](?:[Ee][Ss])?|[Nn][Oo]?|[Oo](?:[Nn]|[Ff][Ff]))$"
+    "|[Yy](?:[Ee][Ss])?|[Nn][Oo]?|[Oo](?:[Nn]|[Ff][Ff]))(?![\\s\\S])"
 )
 _LAX_BOOL_OR_NULL: Final = WithJsonSchema(
     {

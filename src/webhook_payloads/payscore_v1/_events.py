@@ -104,7 +104,12 @@ class BeginScreening(ScreeningEvent):
 
 
 class ScreeningCompleted(ScreeningEvent):
-    """One applicant's income screening is complete (not necessarily the whole group)."""
+    """One applicant's income screening is complete (not necessarily the whole group).
+
+    Fires again, with the same content, after the applicant re-opens the screening
+    (:class:`ReOpenScreening`): de-duplicate on :attr:`idempotency_key` only over a short
+    window, or a genuine second completion is dropped as a repeat.
+    """
 
     code: Literal["SCREENING_COMPLETED"]
 
@@ -112,7 +117,8 @@ class ScreeningCompleted(ScreeningEvent):
 class ScreeningGroupCompleted(PayscoreV1EventBase):
     """Every applicant in the group is done; the income report is ready.
 
-    May fire again when an applicant re-opens a screening: refresh the report each time.
+    May fire again when an applicant re-opens a screening: refresh the report each time, and
+    de-duplicate on :attr:`idempotency_key` only over a short window.
     """
 
     code: Literal["SCREENING_GROUP_COMPLETED"]
@@ -155,7 +161,11 @@ class NoIncome(ScreeningEvent):
 
 
 class ReOpenScreening(ScreeningEvent):
-    """The applicant re-opened their screening; treat it as in progress again."""
+    """The applicant re-opened their screening; treat it as in progress again.
+
+    Can happen more than once for one screening: de-duplicate on :attr:`idempotency_key`
+    only over a short window.
+    """
 
     code: Literal["RE_OPEN_SCREENING"]
 
