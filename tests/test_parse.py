@@ -314,7 +314,6 @@ def test_arbitrary_input_raises_only_webhook_errors(
 def test_arbitrary_json_objects_raise_only_webhook_errors(
     provider: Provider, payload: dict[str, object], code: object
 ) -> None:
-
     payload["code"] = code
     try:
         event = parse(provider, json.dumps(payload), verify=False, allow_unknown=True)

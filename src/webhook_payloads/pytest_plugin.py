@@ -7,9 +7,15 @@ Override :func:`webhook_secret` in your ``conftest.py`` to match your app's test
     def webhook_secret() -> str:
         return settings.PAYSCORE_SECRET
 
-    def test_report_ready(client, webhook_request):
+    def test_report_ready(client, webhook_request):  # Django's test client
         body, headers = webhook_request("payscore", "REPORT_READY", report_type="asset")
-        assert client.post("/hooks/payscore", data=body, headers=headers).status_code == 200
+        response = client.post(
+            "/hooks/payscore", data=body, headers=headers, content_type="application/json"
+        )
+        assert response.status_code == 200
+
+With Flask's test client, pass ``data=body, headers=headers``; with FastAPI's (httpx),
+``content=body, headers=headers``. The integration pages of the docs show each in full.
 """
 
 from __future__ import annotations
