@@ -64,7 +64,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> MastercardEvent | UnknownEvent: ...
@@ -88,7 +88,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> PayscoreEvent | UnknownEvent: ...
@@ -112,7 +112,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
 ) -> PayscoreV1Event | UnknownEvent: ...
@@ -136,7 +136,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: SignatureScheme | None = None,
 ) -> AndDoneEvent | UnknownEvent: ...

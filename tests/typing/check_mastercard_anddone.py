@@ -21,6 +21,15 @@ def mastercard_events(body: bytes, headers: dict[str, str]) -> None:
         assert_type(event.idempotency_key, str)
 
 
+def unknown_allowed_from_a_setting(body: bytes, flag: bool) -> None:
+    assert_type(parse("mastercard", body, allow_unknown=flag), MastercardEvent | UnknownEvent)
+    assert_type(mastercard.parse(body, allow_unknown=flag), MastercardEvent | UnknownEvent)
+    assert_type(
+        parse("anddone", body, verify=False, allow_unknown=flag), AndDoneEvent | UnknownEvent
+    )
+    assert_type(anddone.parse(body, verify=False, allow_unknown=flag), AndDoneEvent | UnknownEvent)
+
+
 def mastercard_callback(url: str) -> None:
     assert_type(mastercard.callback_url("https://example.com/h", "ref", "key"), str)
     assert_type(mastercard.verify_callback_url(url, ["k1", "k2"]), str)

@@ -54,6 +54,23 @@ def unknown_allowed(body: bytes) -> None:
     assert_type(event_v1, PayscoreV1Event | UnknownEvent)
 
 
+def unknown_allowed_from_a_setting(body: bytes, flag: bool) -> None:
+    # allow_unknown read from settings is a plain bool: the provider's union, plus UnknownEvent.
+    assert_type(
+        parse("payscore", body, verify=False, allow_unknown=flag), PayscoreEvent | UnknownEvent
+    )
+    assert_type(
+        parse(Provider.PAYSCORE_V1, body, verify=False, allow_unknown=flag),
+        PayscoreV1Event | UnknownEvent,
+    )
+    assert_type(
+        payscore.parse(body, verify=False, allow_unknown=flag), PayscoreEvent | UnknownEvent
+    )
+    assert_type(
+        payscore_v1.parse(body, verify=False, allow_unknown=flag), PayscoreV1Event | UnknownEvent
+    )
+
+
 def provider_from_config(provider: str, body: bytes) -> None:
     # A provider id only known at runtime: the common base classes, still typed.
     event = parse(provider, body, verify=False)

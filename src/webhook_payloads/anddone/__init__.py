@@ -27,7 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, cast, overload
+from typing import TYPE_CHECKING, Final, Literal, overload
 
 from .._base import UnknownEvent
 from .._parse import DEFAULT_MAX_BODY_SIZE, Body
@@ -183,7 +183,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: SignatureScheme | None = None,
 ) -> AndDoneEvent | UnknownEvent: ...
@@ -198,7 +198,7 @@ def parse(
     signature_scheme: SignatureScheme | None = None,
 ) -> AndDoneEvent | UnknownEvent:
     """``webhook_payloads.parse("anddone", ...)``, typed for AndDone alone."""
-    event = _parse(
+    return _parse(
         Provider.ANDDONE,
         body,
         headers,
@@ -208,7 +208,6 @@ def parse(
         max_body_size=max_body_size,
         signature_scheme=signature_scheme,
     )
-    return cast("AndDoneEvent | UnknownEvent", event)
 
 
 SPEC: Final = ProviderSpec(

@@ -280,7 +280,7 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> MastercardEvent | UnknownEvent: ...
 def parse(
@@ -294,14 +294,13 @@ def parse(
 
     There is no ``secret``: Mastercard does not sign report webhooks.
     """
-    event = _parse(
+    return _parse(
         Provider.MASTERCARD,
         body,
         headers,
         allow_unknown=allow_unknown,
         max_body_size=max_body_size,
     )
-    return cast("MastercardEvent | UnknownEvent", event)
 
 
 SPEC: Final = ProviderSpec(

@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, cast, overload
+from typing import TYPE_CHECKING, Final, Literal, overload
 
 from .._base import UnknownEvent
 from .._parse import DEFAULT_MAX_BODY_SIZE, Body
@@ -109,7 +109,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> PayscoreEvent | UnknownEvent: ...
 def parse(
@@ -122,7 +122,7 @@ def parse(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> PayscoreEvent | UnknownEvent:
     """``webhook_payloads.parse("payscore", ...)``, typed for Payscore alone."""
-    event = _parse(
+    return _parse(
         Provider.PAYSCORE,
         body,
         headers,
@@ -131,7 +131,6 @@ def parse(
         allow_unknown=allow_unknown,
         max_body_size=max_body_size,
     )
-    return cast("PayscoreEvent | UnknownEvent", event)
 
 
 SPEC: Final = ProviderSpec(

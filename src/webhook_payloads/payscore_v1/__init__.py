@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, cast, overload
+from typing import TYPE_CHECKING, Final, Literal, overload
 
 from .._base import UnknownEvent
 from .._parse import DEFAULT_MAX_BODY_SIZE, Body
@@ -134,7 +134,7 @@ def parse(
     *,
     secret: Secrets | None = None,
     verify: bool = True,
-    allow_unknown: Literal[True],
+    allow_unknown: bool,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> PayscoreV1Event | UnknownEvent: ...
 def parse(
@@ -147,7 +147,7 @@ def parse(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> PayscoreV1Event | UnknownEvent:
     """``webhook_payloads.parse("payscore_v1", ...)``, typed for Payscore v1 alone."""
-    event = _parse(
+    return _parse(
         Provider.PAYSCORE_V1,
         body,
         headers,
@@ -156,7 +156,6 @@ def parse(
         allow_unknown=allow_unknown,
         max_body_size=max_body_size,
     )
-    return cast("PayscoreV1Event | UnknownEvent", event)
 
 
 SPEC: Final = ProviderSpec(
