@@ -159,9 +159,10 @@ def get_spec(provider: object) -> ProviderSpec:
     if path is None:
         shown = provider[:64] if isinstance(provider, str) else type(provider).__name__
         raise UnknownProviderError(shown, [p.value for p in _SPEC_MODULES])
-    # After the first use this is a lookup in sys.modules, importlib's own cache, so no state
-    # of ours changes after import. SPEC is the last name a provider module defines: while
-    # another thread is still importing it, SPEC is absent and import_module waits for it.
+    # After the first use this is a lookup in sys.modules, importlib's own cache: the import
+    # is the only write, and it stores the same module whichever thread comes first. SPEC is
+    # the last name a provider module defines: while another thread is still importing it,
+    # SPEC is absent and import_module waits for it.
     spec: ProviderSpec | None = getattr(sys.modules.get(path), "SPEC", None)
     if spec is not None:
         return spec
