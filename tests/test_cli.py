@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from webhook_payloads._cli import EXIT_CONFIG, EXIT_PAYLOAD, EXIT_SIGNATURE, main
+from webhook_payloads._cli import EXIT_CONFIG, EXIT_OUTPUT, EXIT_PAYLOAD, EXIT_SIGNATURE, main
 from webhook_payloads._samples import sample_body
 from webhook_payloads.payscore import sign
 
@@ -121,10 +123,68 @@ def test_body_too_large(capsys: pytest.CaptureFixture[str]) -> None:
     assert "BodyTooLargeError" in err
 
 
-def test_unknown_sample_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "parse", "payscore", "--sample", "NOPE", "--no-verify")
-    assert code == EXIT_CONFIG
+def test_an_unknown_sample_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["parse", "payscore", "--sample", "NOPE", "--no-verify"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: webhook-payloads parse" in err  # this command's usage, not the program's
     assert "REPORT_READY" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["parse", "payscore", "--sample", "REPORT_READY", "--no-verify", "--max-body-size", "0"],
+        ["parse", "payscore", "--sample", "REPORT_READY", "--no-verify", "--max-body-size", "-1"],
+        ["schema", "payscore", "--indent", "-1"],
+    ],
+    ids=["body-size-0", "body-size-negative", "indent-negative"],
+)
+def test_impossible_numbers_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_a_missing_secret_is_explained_in_the_commands_terms(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "parse", "payscore", str(REPORT))
+    assert code == EXIT_CONFIG
+    assert "--secret-env" in err
+    assert "--no-verify" in err
+    assert "secret=" not in err  # Python's advice, not the terminal's
+
+
+def test_output_a_terminal_cannot_encode_is_escaped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    body = tmp_path / "body.json"
+    body.write_text('{"code": "VERIFICATION_STARTED", "verification_id": "gé-1"}', "utf-8")
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", ascii_out)
+    assert main(["parse", "payscore", str(body), "--no-verify"]) == 0
+    ascii_out.flush()
+    written = ascii_out.buffer.getvalue().decode("ascii")  # type: ignore[attr-defined]
+    assert json.loads(written)["data"]["verification_id"] == "gé-1"
+
+
+class _FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_an_output_that_cannot_be_written_exits_74(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    code = main(["schema", "anddone"])
+    assert code == EXIT_OUTPUT == 74
+    assert capsys.readouterr().err == "error: cannot write the output: No space left on device\n"
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
 """The ``webhook-payloads`` command: parse a webhook body at the terminal.
 
-Exit statuses: 0 parsed; 2 usage error; 65 payload error; 77 signature error;
-78 configuration error (for example, a missing secret).
+Exit statuses: 0 parsed; 2 usage error; 65 payload error; 74 the output could not be
+written; 77 signature error; 78 configuration error (for example, a missing secret).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -28,10 +29,12 @@ from .exceptions import (
     WebhookError,
 )
 
-__all__ = ["EXIT_CONFIG", "EXIT_PAYLOAD", "EXIT_SIGNATURE", "main"]
+__all__ = ["EXIT_CONFIG", "EXIT_OUTPUT", "EXIT_PAYLOAD", "EXIT_SIGNATURE", "main"]
 
 EXIT_PAYLOAD: Final = 65
 """The body is not a valid webhook (sysexits ``EX_DATAERR``)."""
+EXIT_OUTPUT: Final = 74
+"""The output could not be written: a full disk, a closed pipe (sysexits ``EX_IOERR``)."""
 EXIT_SIGNATURE: Final = 77
 """The signature is missing, malformed or wrong (sysexits ``EX_NOPERM``)."""
 EXIT_CONFIG: Final = 78
@@ -40,12 +43,26 @@ EXIT_CONFIG: Final = 78
 _PROVIDERS: Final = [p.value for p in Provider]
 
 
+def _positive(text: str) -> int:
+    value = int(text)  # argparse reports a ValueError as "invalid _positive value"
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, not {value}")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webhook-payloads",
         description="Verify and parse provider webhooks into typed events.",
         epilog="Exit status: 0 parsed, 65 payload error, 77 signature error, "
-        "78 configuration error, 2 usage error.",
+        "78 configuration error, 74 output not written, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         help="verify and parse one webhook body, print the event as JSON",
         description="Verify and parse one webhook body and print the event as JSON.",
     )
+    p.set_defaults(usage=p)  # usage errors show this command's usage, not the program's
     p.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
     p.add_argument(
         "file", nargs="?", default=None, metavar="FILE", help="the raw body; '-' or none: stdin"
@@ -93,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-body-size",
-        type=int,
+        type=_positive,
         default=DEFAULT_MAX_BODY_SIZE,
         metavar="BYTES",
         help=f"refuse larger bodies (default {DEFAULT_MAX_BODY_SIZE})",
@@ -113,7 +131,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     j.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
     j.add_argument(
-        "--indent", type=int, default=2, metavar="N", help="indent by N spaces (0: one line)"
+        "--indent",
+        type=_not_negative,
+        default=2,
+        metavar="N",
+        help="indent by N spaces (0: one line)",
     )
     return parser
 
@@ -122,6 +144,12 @@ def _read_body(args: argparse.Namespace, parser: argparse.ArgumentParser) -> byt
     if args.sample is not None:
         if args.file is not None:
             parser.error("give either FILE or --sample, not both")
+        names = sample_names(args.provider)
+        if args.sample not in names:
+            parser.error(
+                f"--sample: {args.provider} has no sample {args.sample[:64]!r}; "
+                f"choose from {', '.join(names)}"
+            )
         body: bytes = sample_body(args.provider, args.sample)
         return body
     if args.file in (None, "-"):
@@ -169,10 +197,30 @@ def _scheme(provider: str, name: str | None) -> object | None:
     return schemes[name]
 
 
+def _check_verification_options(args: argparse.Namespace) -> None:
+    """Say what is missing in this command's terms (parse() would say it in Python's)."""
+    spec = get_spec(args.provider)
+    if args.no_verify or spec.verifier is None:
+        return
+    if not args.secret_env:
+        raise ConfigurationError(
+            f"{spec.name} signs its webhooks but no secret was given; pass --secret-env VAR "
+            "(or --no-verify to skip verification).",
+            provider=spec.name,
+        )
+    if spec.named_schemes and args.signature_scheme is None:
+        raise ConfigurationError(
+            f"{spec.name} needs the signature construction named: pass --signature-scheme "
+            f"with one of {', '.join(spec.named_schemes)} (or --no-verify).",
+            provider=spec.name,
+        )
+
+
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
     headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
+    _check_verification_options(args)
     scheme = _scheme(provider, args.signature_scheme)
     event: WebhookEvent | UnknownEvent = parse(
         provider,
@@ -191,8 +239,19 @@ def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, ou
         "idempotency_key": event.idempotency_key,
         "data": event.model_dump(mode="json", by_alias=True),
     }
-    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write(out, document, indent=2)
     return 0
+
+
+def _write(out: TextIO, document: object, *, indent: int | None, compact: bool = False) -> None:
+    # Readable text, or JSON's own escapes where ``out`` cannot encode it (a terminal or pipe
+    # that is not UTF-8): never a UnicodeEncodeError.
+    separators = (",", ":") if compact else None
+    text = json.dumps(document, indent=indent, ensure_ascii=False, separators=separators)
+    try:
+        out.write(text + "\n")
+    except UnicodeEncodeError:  # raised before anything is written
+        out.write(json.dumps(document, indent=indent, separators=separators) + "\n")
 
 
 def _report(error: WebhookError, err: TextIO) -> int:
@@ -218,24 +277,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    out = sys.stdout
     try:
         if args.command == "samples":
-            names = sample_names(args.provider)
-            sys.stdout.write("\n".join(names) + "\n")
-            return 0
-        if args.command == "schema":
+            out.write("\n".join(sample_names(args.provider)) + "\n")
+        elif args.command == "schema":
             indent: int = args.indent
-            text = json.dumps(
-                json_schema(args.provider),
-                indent=indent or None,
-                ensure_ascii=False,
-                separators=None if indent else (",", ":"),
-            )
-            sys.stdout.write(text + "\n")
-            return 0
-        return _parse_command(args, parser, sys.stdout)
+            _write(out, json_schema(args.provider), indent=indent or None, compact=not indent)
+        else:
+            _parse_command(args, args.usage, out)
+        out.flush()
     except WebhookError as error:
         return _report(error, sys.stderr)
+    except OSError as error:  # a full disk, a closed pipe: say so instead of a traceback
+        return _output_failed(error)
+    return 0
+
+
+def _output_failed(error: OSError) -> int:
+    with contextlib.suppress(OSError):  # stderr may be gone too: then the status says it
+        sys.stderr.write(f"error: cannot write the output: {error.strerror or error}\n")
+        sys.stderr.flush()
+    # Python's own recipe (the signal module's note on SIGPIPE): point stdout at devnull, so
+    # the interpreter's flush at exit does not fail again, with a traceback and status 120.
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor: nothing to flush
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OUTPUT
 
 
 if __name__ == "__main__":  # pragma: no cover
