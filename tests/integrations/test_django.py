@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -222,3 +223,49 @@ def test_settings_are_read_per_request_so_rotation_needs_no_restart(client: Clie
 def test_an_unknown_provider_fails_when_the_view_is_declared() -> None:
     with pytest.raises(UnknownProviderError):
         webhook_view("stripe")
+
+
+class _CountingFile(io.BytesIO):
+    """The body file an ASGI server fills for a chunked upload, counting what is read."""
+
+    read_bytes = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+def _chunked(body_file: io.BytesIO, headers: dict[str, str] | None = None) -> HttpRequest:
+    # An ASGI request with no Content-Length, as Django builds it for a chunked upload.
+    from django.core.handlers.asgi import ASGIRequest
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/small",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+    }
+    return ASGIRequest(scope, body_file)
+
+
+def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
+    # Django's own limit on request.body reads only the declared length: the receiver reads
+    # one byte past its limit (256 bytes here) and refuses, leaving the rest of 8 MiB unread.
+    RECEIVED.clear()
+    body_file = _CountingFile(b" " * (8 << 20))
+    response = small(_chunked(body_file))
+    assert_refused(response.status_code, response.content, 400)
+    assert body_file.read_bytes == 257
+    assert RECEIVED == []
+
+
+def test_a_chunked_body_within_the_limit_is_parsed() -> None:
+    RECEIVED.clear()
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+    response = small(_chunked(_CountingFile(body), headers))
+    assert response.status_code == 200
+    ((_, event, _),) = RECEIVED
+    assert event.event_type == "VERIFICATION_STARTED"

@@ -4,6 +4,7 @@ No "from __future__ import annotations" here: FastAPI resolves the endpoints' an
 time, and the dependencies they name are local variables.
 """
 
+import asyncio
 from typing import Annotated, Any
 
 import pytest
@@ -15,6 +16,7 @@ pytest.importorskip("fastapi.testclient", exc_type=ImportError)
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -180,3 +182,44 @@ def test_plain_starlette_awaits_the_dependency_itself() -> None:
 def test_an_unknown_provider_fails_when_the_dependency_is_made() -> None:
     with pytest.raises(UnknownProviderError):
         webhook_event("stripe")
+
+
+def _chunked_request(chunks: Any, pulled: list[int]) -> Request:
+    # An ASGI request with no Content-Length, as a server hands over a chunked upload.
+    pieces = iter(chunks)
+
+    async def receive() -> dict[str, Any]:
+        piece = next(pieces, None)
+        if piece is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        pulled.append(len(piece))
+        return {"type": "http.request", "body": piece, "more_body": True}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/hooks/mastercard",
+        "query_string": b"",
+        "headers": [(b"transfer-encoding", b"chunked")],
+    }
+    return Request(scope, receive)
+
+
+def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
+    # Nothing declares the length: the body is counted as it arrives and refused once past
+    # the limit, not after a client has streamed all of it into memory.
+    dependency = webhook_event("mastercard", max_body_size=1000)
+    pulled: list[int] = []
+    endless = (b"x" * 100 for _ in range(100_000))
+    with pytest.raises(HTTPException) as caught:
+        asyncio.run(dependency(_chunked_request(endless, pulled)))
+    assert caught.value.status_code == 400
+    assert sum(pulled) == 1100
+
+
+def test_a_chunked_body_within_the_limit_is_parsed() -> None:
+    dependency = webhook_event("mastercard", max_body_size=1000)
+    body = b'{"eventName": "done", "id": "r-1", "status": "success"}'
+    event = asyncio.run(dependency(_chunked_request([body[:9], body[9:]], [])))
+    assert event.event_type == "done"
+    assert event.idempotency_key == "done:r-1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ pytest.importorskip("flask")
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from webhook_payloads import UnknownEvent, UnknownProviderError, WebhookEvent, parse
 from webhook_payloads._registry import get_spec
@@ -156,3 +158,53 @@ def test_config_is_read_per_request(client: FlaskClient) -> None:
 def test_an_unknown_provider_fails_when_the_view_is_declared() -> None:
     with pytest.raises(UnknownProviderError):
         webhook_handler("stripe")
+
+
+class _CountingStream(io.RawIOBase):
+    """A request body as a server hands over a chunked upload: readable, length unknown."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self.left)
+        buffer[:n] = b" " * n
+        self.left -= n
+        self.served += n
+        return n
+
+
+def _post_chunked(
+    app: Flask, path: str, stream: io.RawIOBase, headers: dict[str, str] | None = None
+) -> tuple[str, bytes]:
+    # No Content-Length, and the input marked terminated, as WSGI servers do for chunked
+    # requests (Werkzeug's test client always declares a length, so build the environ).
+    environ = EnvironBuilder(path=path, method="POST", headers=headers).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input"] = stream
+    environ["wsgi.input_terminated"] = True
+    app_iter, status, _ = run_wsgi_app(app, environ, buffered=True)
+    return status, b"".join(app_iter)
+
+
+def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
+    # Nothing declares the length: the body is counted as it is read and refused once past
+    # the limit (256 bytes here), not after all 8 MiB of it are in memory.
+    RECEIVED.clear()
+    stream = _CountingStream(8 << 20)
+    status, data = _post_chunked(make_app(), "/any-method", stream)
+    assert_refused(int(status.split()[0]), data, 400)
+    assert stream.served <= 256 + 64 * 1024
+    assert RECEIVED == []
+
+
+def test_a_chunked_body_within_the_limit_is_parsed() -> None:
+    RECEIVED.clear()
+    body, headers = unknown("payscore")
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+    status, data = _post_chunked(make_app(), "/any-method", io.BytesIO(body), headers)
+    assert (status, json.loads(data)) == ("202 ACCEPTED", {"seen": "SOMETHING_NEW"})

@@ -1,7 +1,8 @@
 """What the framework receivers share: where secrets come from, and how refusals look.
 
 Every receiver does the same thing in the same order: refuse anything but POST (405), refuse a
-declared ``Content-Length`` above the limit before reading the body, read the raw body, call
+declared ``Content-Length`` above the limit before reading the body, read the raw body (one of
+undeclared length, chunked, piece by piece, refused once it passes the limit), call
 ``parse()``, and on a :class:`WebhookError` answer ``error.http_status`` with a short body that
 says only which of three things went wrong. The error's own message is logged (it is safe by
 contract: no secret, signature or payload value), never sent back.
@@ -97,19 +98,33 @@ class Receiver:
     def check_length(self, declared: str | int | None) -> None:
         """Refuse a declared ``Content-Length`` above the limit before reading the body.
 
+        Also called with the bytes read so far while a body of undeclared length (chunked)
+        is read, so that it is refused as soon as it passes the limit.
+
         Raises:
             BodyTooLargeError: The declared length is above :attr:`max_body_size`.
         """
         if isinstance(declared, str):
-            text = declared.strip()
-            valid = text.isascii() and text.isdigit()
-            declared = (
-                (int(text) if len(text) <= _MAX_DIGITS else self.max_body_size + 1)
-                if valid
-                else None
-            )
+            declared = self._declared(declared)
         if declared is not None and declared > self.max_body_size:
             raise BodyTooLargeError(provider=self.provider, size=declared, limit=self.max_body_size)
+
+    def declares_length(self, declared: str | int | None) -> bool:
+        """Whether ``declared`` is a usable ``Content-Length``: the server then stops there.
+
+        Without one (a chunked request, or a header that is not a number), the receiver reads
+        the body piece by piece and refuses it once it passes the limit, instead of letting
+        the framework read all of it first.
+        """
+        return isinstance(declared, int) or (
+            isinstance(declared, str) and self._declared(declared) is not None
+        )
+
+    def _declared(self, text: str) -> int | None:
+        text = text.strip()
+        if not (text.isascii() and text.isdigit()):
+            return None
+        return int(text) if len(text) <= _MAX_DIGITS else self.max_body_size + 1
 
     def parse(
         self, body: bytes, headers: Headers, settings: object | None

@@ -94,10 +94,18 @@ class _Decorator:
             return HttpResponseNotAllowed(["POST"])
         receiver = self._receiver
         try:
-            receiver.check_length(request.META.get("CONTENT_LENGTH"))
-            return receiver.parse(
-                request.body, request.headers, getattr(settings, SECRETS_SETTING, None)
-            )
+            declared = request.META.get("CONTENT_LENGTH")
+            receiver.check_length(declared)
+            if receiver.declares_length(declared):
+                body = request.body  # the server stops at the declared length
+            else:
+                # A chunked body (ASGI) declares no length, and Django's own limit on
+                # request.body reads only the declared one: read at most one byte past the
+                # limit, so a huge body is refused without being loaded into memory. (The
+                # stream is then consumed: the view cannot read request.body again.)
+                body = request.read(receiver.max_body_size + 1)
+                receiver.check_length(len(body))
+            return receiver.parse(body, request.headers, getattr(settings, SECRETS_SETTING, None))
         except WebhookError as error:
             status, text = refusal(error, receiver.provider)
             return JsonResponse({"error": text}, status=status)
@@ -122,7 +130,8 @@ def webhook_view(
         secret: The secret, several (key rotation), or a function returning them (called
             per request). Without it, ``settings.WEBHOOK_PAYLOADS_SECRETS[provider]`` is used.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading.
+        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+            (a chunked body, which declares none, by reading one byte past the limit).
         allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
             not know, instead of answering 400.
 

@@ -11,8 +11,9 @@ Example::
     def payscore_hook(event):
         handle(event)
 
-The body is read with ``request.get_data()``; a refused request gets 400/401/500 (from the
-error's ``http_status``) with a short JSON body, and anything but POST gets 405.
+The body is read with ``request.get_data()`` (one of undeclared length, chunked, piece by piece
+from ``request.stream``, refused once it passes the limit); a refused request gets 400/401/500
+(from the error's ``http_status``) with a short JSON body, and anything but POST gets 405.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def webhook_handler(
         secret: The secret, several (key rotation), or a function returning them (called
             per request). Without it, ``app.config["WEBHOOK_PAYLOADS_SECRETS"][provider]``.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading.
+        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+            (a chunked body, which declares none, as it is read).
         allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
             not know, instead of answering 400.
 
@@ -90,9 +92,11 @@ def webhook_handler(
             config = cast("Mapping[str, object]", current_app.config)
             try:
                 receiver.check_length(request.content_length)
-                event = receiver.parse(
-                    request.get_data(), request.headers, config.get(SECRETS_SETTING)
-                )
+                if receiver.declares_length(request.content_length):
+                    body = request.get_data()  # Werkzeug stops at the declared length
+                else:
+                    body = _read_undeclared(receiver)
+                event = receiver.parse(body, request.headers, config.get(SECRETS_SETTING))
             except WebhookError as error:
                 status, text = refusal(error, receiver.provider)
                 return jsonify(error=text), status
@@ -102,3 +106,20 @@ def webhook_handler(
         return view
 
     return decorate
+
+
+_PIECE = 64 * 1024
+
+
+def _read_undeclared(receiver: Receiver) -> bytes:
+    # A chunked body has no Content-Length to check first (Werkzeug hands it over only when
+    # the server marks the input terminated): count it as it is read, so that a client
+    # streaming gigabytes is refused at the limit, not after all of it is in memory. (The
+    # stream is then consumed: the view cannot call request.get_data() again.)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := request.stream.read(_PIECE):
+        size += len(chunk)
+        receiver.check_length(size)
+        chunks.append(chunk)
+    return b"".join(chunks)

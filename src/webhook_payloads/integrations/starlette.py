@@ -57,7 +57,8 @@ def webhook_event(
             request (``lambda: get_settings().payscore_secrets``). Required for providers that
             sign: there is no settings object to fall back on.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading.
+        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+            (a chunked body, which declares none, as it is read).
         allow_unknown: Return an ``UnknownEvent`` for event types this library does not know,
             instead of answering 400.
 
@@ -79,11 +80,29 @@ def webhook_event(
         if request.method != "POST":
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
         try:
-            receiver.check_length(request.headers.get("content-length"))
-            return receiver.parse(await request.body(), request.headers, None)
+            declared = request.headers.get("content-length")
+            receiver.check_length(declared)
+            if receiver.declares_length(declared):
+                body = await request.body()  # the server stops at the declared length
+            else:
+                body = await _read_undeclared(request, receiver)
+            return receiver.parse(body, request.headers, None)
         except WebhookError as error:
             status, text = refusal(error, receiver.provider)
             raise HTTPException(status_code=status, detail=text) from None
 
     dependency.__name__ = dependency.__qualname__ = f"{receiver.provider}_webhook_event"
     return dependency
+
+
+async def _read_undeclared(request: Request, receiver: Receiver) -> bytes:
+    # A chunked body has no Content-Length to check first: count it as it arrives, so that
+    # a client streaming gigabytes is refused at the limit, not after all of it is in memory.
+    # (The stream is then consumed: the endpoint cannot await request.body() again.)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        receiver.check_length(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
