@@ -288,15 +288,13 @@ def hot_path_figures(pairs: int, sample_seconds: float) -> list[Figure]:
     def library_ps() -> object:
         return parse("payscore", body, headers, secret=SECRET)
 
-    timing = paired(expert_ps, library_ps, pairs=pairs, sample_seconds=sample_seconds)
     figures.append(
-        Figure(
+        _measured(
             "parse() Payscore REPORT_READY, signed",
-            "expert",
-            "s",
-            statistics.median(timing.baseline),
-            statistics.median(timing.candidate),
-            timing.ratio,
+            expert_ps,
+            library_ps,
+            pairs=pairs,
+            sample_seconds=sample_seconds,
             target=1.10,
         )
     )
@@ -314,28 +312,24 @@ def hot_path_figures(pairs: int, sample_seconds: float) -> list[Figure]:
         return parse("mastercard", mc_body)
 
     library_mc()
-    timing = paired(expert_mc, library_mc, pairs=pairs, sample_seconds=sample_seconds)
     figures.append(
-        Figure(
-            name,
-            "expert",
-            "s",
-            statistics.median(timing.baseline),
-            statistics.median(timing.candidate),
-            timing.ratio,
-            target=1.10,
+        _measured(
+            name, expert_mc, library_mc, pairs=pairs, sample_seconds=sample_seconds, target=1.10
         )
     )
     return figures
 
 
-def _reported(
+def _measured(
     name: str,
     baseline: Callable[[], object],
     candidate: Callable[[], object],
+    *,
     pairs: int,
     sample_seconds: float,
+    target: float | None = None,
 ) -> Figure:
+    """One in-process figure against the expert: paired samples, judged when ``target``."""
     timing = paired(baseline, candidate, pairs=pairs, sample_seconds=sample_seconds)
     return Figure(
         name,
@@ -344,6 +338,7 @@ def _reported(
         statistics.median(timing.baseline),
         statistics.median(timing.candidate),
         timing.ratio,
+        target=target,
     )
 
 
@@ -355,64 +350,45 @@ def breakdown_figures(pairs: int, sample_seconds: float) -> list[Figure]:
     "expert keeping unknown" gives the expert the one model rule the library's contract
     adds to his: fields the provider adds are kept, not dropped. Reported, not judged.
     """
-    figures = []
     body = PAYSCORE_REPORT_READY
     headers = payscore_headers(body)
     key = SECRET.encode()
     validate = get_spec("payscore").validate_json
     expert_validate = expert_payscore.ADAPTER.validator.validate_json
-    figures.append(
-        _reported(
-            "Payscore: validation alone",
-            lambda: expert_validate(body),
-            lambda: validate(body),
-            pairs,
-            sample_seconds,
-        )
-    )
-    figures.append(
-        _reported(
+    cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+        ("Payscore: validation alone", lambda: expert_validate(body), lambda: validate(body)),
+        (
             "Payscore: parse(), expert keeping unknown",
             lambda: expert_payscore.handle_keeping_unknown(body, headers, key),
             lambda: parse("payscore", body, headers, secret=SECRET),
-            pairs,
-            sample_seconds,
-        )
-    )
-    if not is_registered("mastercard"):
-        return figures
-    mc_body = MASTERCARD_DONE
-    mc_validate = get_spec("mastercard").validate_json
-    mc_expert = expert_mastercard.ADAPTER.validator.validate_json
-    mc_expert_keeping = expert_mastercard.ADAPTER_KEEPING_UNKNOWN.validator.validate_json
-    figures.append(
-        _reported(
-            "Mastercard: validation alone",
-            lambda: mc_expert(mc_body),
-            lambda: mc_validate(mc_body),
-            pairs,
-            sample_seconds,
-        )
-    )
-    figures.append(
-        _reported(
-            "Mastercard: validation alone, expert keeping",
-            lambda: mc_expert_keeping(mc_body),
-            lambda: mc_validate(mc_body),
-            pairs,
-            sample_seconds,
-        )
-    )
-    figures.append(
-        _reported(
-            "Mastercard: parse(), expert keeping unknown",
-            lambda: expert_mastercard.handle_keeping_unknown(mc_body),
-            lambda: parse("mastercard", mc_body),
-            pairs,
-            sample_seconds,
-        )
-    )
-    return figures
+        ),
+    ]
+    if is_registered("mastercard"):
+        mc_body = MASTERCARD_DONE
+        mc_validate = get_spec("mastercard").validate_json
+        mc_expert = expert_mastercard.ADAPTER.validator.validate_json
+        mc_keeping = expert_mastercard.ADAPTER_KEEPING_UNKNOWN.validator.validate_json
+        cases += [
+            (
+                "Mastercard: validation alone",
+                lambda: mc_expert(mc_body),
+                lambda: mc_validate(mc_body),
+            ),
+            (
+                "Mastercard: validation alone, expert keeping",
+                lambda: mc_keeping(mc_body),
+                lambda: mc_validate(mc_body),
+            ),
+            (
+                "Mastercard: parse(), expert keeping unknown",
+                lambda: expert_mastercard.handle_keeping_unknown(mc_body),
+                lambda: parse("mastercard", mc_body),
+            ),
+        ]
+    return [
+        _measured(name, expert, library, pairs=pairs, sample_seconds=sample_seconds)
+        for name, expert, library in cases
+    ]
 
 
 def _framework_headers(headers: dict[str, str]) -> Iterator[tuple[str, object]]:
@@ -461,15 +437,13 @@ def framework_figures(pairs: int, sample_seconds: float) -> list[Figure]:
             return parse("payscore", body, mapping, secret=SECRET)
 
         assert library().model_dump() == expert().model_dump()  # noqa: S101 - both agree
-        timing = paired(expert, library, pairs=pairs, sample_seconds=sample_seconds)
         figures.append(
-            Figure(
+            _measured(
                 f"parse() Payscore, {label}",
-                "expert",
-                "s",
-                statistics.median(timing.baseline),
-                statistics.median(timing.candidate),
-                timing.ratio,
+                expert,
+                library,
+                pairs=pairs,
+                sample_seconds=sample_seconds,
             )
         )
     return figures

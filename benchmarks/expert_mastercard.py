@@ -86,28 +86,21 @@ class _ReportKeep(_Report, _KeepUnknown):
     reportCustomFields: list[CustomFieldKeep] = []  # noqa: N815
 
 
-class InProgressKeep(_ReportKeep):
+# The same events again, keeping unknown fields: each takes its eventName from its model above.
+class InProgressKeep(_ReportKeep, InProgress):
     """``inProgress``, keeping unknown fields."""
 
-    eventName: Literal["inProgress"]  # noqa: N815
 
-
-class FailedKeep(_ReportKeep):
+class FailedKeep(_ReportKeep, Failed):
     """``failed``, keeping unknown fields."""
 
-    eventName: Literal["failed"]  # noqa: N815
 
-
-class DoneKeep(_ReportKeep):
+class DoneKeep(_ReportKeep, Done):
     """``done``, keeping unknown fields."""
 
-    eventName: Literal["done"]  # noqa: N815
 
-
-class PrimaryFieldUpdateKeep(_ReportKeep):
+class PrimaryFieldUpdateKeep(_ReportKeep, PrimaryFieldUpdate):
     """``primaryFieldUpdate``, keeping unknown fields."""
-
-    eventName: Literal["primaryFieldUpdate"]  # noqa: N815
 
 
 ADAPTER_KEEPING_UNKNOWN: TypeAdapter[object] = TypeAdapter(
