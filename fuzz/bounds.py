@@ -101,6 +101,13 @@ BODIES: dict[str, Callable[[str], bytes]] = {
     "unknown event, [[[]]] x 150k": _unknown(b"[[[]]]"),
     "unknown event, empty objects": _unknown(b"{}"),
     "unknown event, 90k keys": lambda p: _keys(p, b'{"' + _tag(p) + b'":"NOT_AN_EVENT",', b"}"),
+    # AndDone decodes AdditionalFields (JSON text) into one model per item; last key wins.
+    "AdditionalFields of 350k {} (JSON text)": lambda p: _fill(
+        _sample(p)[:-1] + b',"AdditionalFields":"[', b"{}", b']"}'
+    ),
+    "AdditionalFields of 350k {} (array)": lambda p: _fill(
+        _sample(p)[:-1] + b',"AdditionalFields":[', b"{}", b"]}"
+    ),
 }
 
 

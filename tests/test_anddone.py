@@ -17,6 +17,7 @@ from webhook_payloads import (
     UnknownEventError,
     WebhookError,
     anddone,
+    json_schema,
     parse,
 )
 from webhook_payloads._samples import sample_body, sample_names
@@ -475,3 +476,35 @@ def test_additional_fields_with_a_non_finite_number_round_trip() -> None:
     again = parse("anddone", wire, verify=False)
     assert again.model_dump_json(by_alias=True) == wire
     assert again.report_generation_log_id == "L1"
+
+
+@pytest.mark.parametrize("as_text", [True, False], ids=["json-text", "array"])
+def test_additional_fields_are_capped_at_a_thousand_items(as_text: bool) -> None:
+    # AndDone sends one item; a megabyte of "[{},{},...]" would have been 350,000 models and
+    # about 200 MiB (and under the EventBody scheme AdditionalFields is not signed).
+    def body(count: int) -> str:
+        items = json.dumps([{"ReportGenerationLogId": "x"}] * count)
+        value = json.dumps(items) if as_text else items
+        return (
+            '{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51", '
+            f'"EventBody": {{"MerchantId": "a", "ReportId": "b"}}, "AdditionalFields": {value}}}'
+        )
+
+    assert len(parse("anddone", body(1000), verify=False).additional_fields) == 1000
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("anddone", body(1001), verify=False)
+    (error,) = caught.value.errors
+    assert error == {
+        "loc": ("AdditionalFields",),
+        "type": "additional_fields_too_many",
+        "msg": "AdditionalFields should have at most 1000 items",
+    }
+
+
+@pytest.mark.parametrize(("count", "valid"), [(1000, True), (1001, False)])
+def test_the_schema_caps_additional_fields_as_parse_does(count: int, valid: bool) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json_schema("anddone"))
+    body = json.loads(sample_body("anddone", "ReportGenerated"))
+    body["AdditionalFields"] = [{"ReportGenerationLogId": "x"}] * count
+    assert validator.is_valid(body) == valid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeAlias, cast, overload
 
 from pydantic import ValidationError
 
@@ -258,9 +258,14 @@ def parse(  # noqa: PLR0912 - one function on purpose: every request runs it, ca
         verifier(data, headers, keys, signature_scheme)
     # What validate() does, without the call.
     try:
-        return spec.validate_json(data)  # type: ignore[no-any-return]
+        event: WebhookEvent = spec.validate_json(data)
     except ValidationError as exc:
         details = _details(exc)
+    else:
+        # Unknown fields are kept (model_extra), nearly always none: one slot read.
+        if not event.__pydantic_extra__:
+            return event
+        return _without_shadows(spec, event)
     return _invalid(spec, data, details, allow_unknown)
 
 
@@ -320,8 +325,48 @@ def validate(
     except ValidationError as exc:
         details = _details(exc)
     else:
-        return event
+        return _without_shadows(spec, event)
     return _invalid(spec, data, details, allow_unknown)
+
+
+def _without_shadows(spec: ProviderSpec, event: WebhookEvent) -> WebhookEvent:
+    """``event``, unless an unknown key of its body is one of its fields' attribute names.
+
+    Such a key is kept as an extra under the same name as the field, and ``model_dump()``
+    (which writes extras after fields) would then give the extra's value for the field. Where
+    a signature covers only part of the body (AndDone's ``EventBody`` scheme), a key added
+    outside it, ``"event_body"``, would so stand in for the signed ``EventBody`` in dumps and
+    queues. No provider sends attribute names: refuse the body. Only the top level is checked:
+    nested objects lie wholly inside or wholly outside what a signature covers.
+
+    Raises:
+        PayloadValidationError: An unknown key shadows a field.
+    """
+    extra = event.__pydantic_extra__
+    shadows = extra.keys() & spec.attribute_names.get(type(event), frozenset()) if extra else None
+    if not shadows:
+        return event
+    return _refuse_shadows(spec, type(event), sorted(shadows))
+
+
+def _refuse_shadows(spec: ProviderSpec, cls: type[WebhookEvent], names: list[str]) -> NoReturn:
+    fields = cls.model_fields
+    raise _shadow_error(spec, [(name, fields[name].alias or name) for name in names])
+
+
+def _shadow_error(spec: ProviderSpec, shadows: list[tuple[str, str]]) -> PayloadValidationError:
+    """The error for body keys that are attribute names: (attribute name, wire name) pairs."""
+    return PayloadValidationError(
+        provider=spec.name,
+        errors=[
+            ErrorDetail(
+                loc=(name,),
+                type="attribute_name_key",
+                msg=f"Only wire names are accepted; this is the attribute name of {wire!r}",
+            )
+            for name, wire in shadows
+        ],
+    )
 
 
 def _details(exc: ValidationError) -> list[Any]:
@@ -370,6 +415,11 @@ def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadEr
         from ._base import JSON_OBJECT  # noqa: PLC0415
 
         payload = JSON_OBJECT.validate_json(data)
+        # The discriminator's attribute name (event_name for eventName) beside the wire
+        # name is read as the tag by pydantic: a shadow, refused as one (see _without_shadows).
+        attribute = next(iter(spec.event_classes.values())).event_type_field
+        if attribute != spec.discriminator and attribute in payload:
+            return _shadow_error(spec, [(attribute, spec.discriminator)])
         tag = payload.get(spec.discriminator)
         if isinstance(tag, str):
             return UnknownEventError(provider=name, event_type=tag, payload=payload)

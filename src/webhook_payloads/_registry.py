@@ -97,6 +97,9 @@ class ProviderSpec:
         event_classes: Event type (the discriminator's value) -> event class, in union order.
         name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
             it on every call and an enum's ``value`` is a property).
+        attribute_names: Event class -> the attribute names of its fields that differ from
+            their wire names (``event_body`` for ``EventBody``): a body's unknown key equal to
+            one of them would shadow that field in ``model_dump()``, so ``parse()`` refuses it.
         validate_json: The adapter's core validator's ``validate_json``, what
             ``adapter.validate_json`` calls with every option at its default: ``parse()``
             calls it directly, which saves the adapter's Python wrapper (about 0.2 us) on
@@ -113,6 +116,7 @@ class ProviderSpec:
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
     validate_json: Callable[[bytes], Any] = field(init=False, repr=False)
+    attribute_names: Mapping[type[WebhookEvent], frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the adapter and the event-type table once, when the provider is first used."""
@@ -128,6 +132,11 @@ class ProviderSpec:
         object.__setattr__(self, "adapter", adapter)
         object.__setattr__(self, "validate_json", adapter.validator.validate_json)
         object.__setattr__(self, "event_classes", MappingProxyType(table))
+        names = {
+            cls: frozenset(n for n, info in cls.model_fields.items() if (info.alias or n) != n)
+            for cls in members
+        }
+        object.__setattr__(self, "attribute_names", MappingProxyType(names))
         object.__setattr__(self, "name", self.provider.value)
 
 

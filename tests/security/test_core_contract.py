@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import hmac
 import importlib
+import json
 import sys
 from typing import Annotated, ClassVar, Literal
 
@@ -41,6 +42,7 @@ from webhook_payloads._registry import (
     get_spec,
     registered_providers,
 )
+from webhook_payloads._samples import sample_body
 from webhook_payloads._signing import (
     HexHeaderScheme,
     as_bytes,
@@ -917,3 +919,99 @@ def test_verify_must_be_written_out_as_a_bool(provider: Provider, verify: object
         parse(provider, b"{}", {}, verify=verify)  # type: ignore[call-overload]
     assert str(caught.value) == f"verify must be True or False, not {type(verify).__name__}."
     assert caught.value.provider == provider.value
+
+
+def _shadowing_cases() -> list[tuple[Provider, str, str, str]]:
+    # (provider, event type, attribute name, wire name) for every field whose names differ
+    # and whose wire name the event's documented example carries.
+    cases = []
+    for provider in registered_providers():
+        spec = get_spec(provider)
+        for event_type, cls in spec.event_classes.items():
+            sample = json.loads(sample_body(provider.value, event_type))
+            for name in sorted(spec.attribute_names[cls]):
+                alias = cls.model_fields[name].alias
+                if alias in sample:
+                    cases.append((provider, event_type, name, alias))
+    return cases
+
+
+SHADOWING = _shadowing_cases()
+
+
+def test_every_aliased_field_is_listed_for_the_shadow_check() -> None:
+    # Mastercard (camelCase) and AndDone (PascalCase) have such fields; Payscore's wire
+    # names are its attribute names, so none of its keys can shadow anything.
+    assert {p for p, *_ in SHADOWING} == {Provider.MASTERCARD, Provider.ANDDONE}
+    for provider in registered_providers():
+        spec = get_spec(provider)
+        for cls in spec.event_classes.values():
+            expected = {n for n, i in cls.model_fields.items() if (i.alias or n) != n}
+            assert spec.attribute_names[cls] == expected
+
+
+@pytest.mark.parametrize(
+    ("provider", "event_type", "name", "alias"),
+    SHADOWING,
+    ids=[f"{p}-{e}-{n}" for p, e, n, _ in SHADOWING],
+)
+def test_a_key_equal_to_an_attribute_name_is_refused_not_kept_as_a_shadow(
+    provider: Provider, event_type: str, name: str, alias: str
+) -> None:
+    # Kept as an extra, such a key would stand in for the field in model_dump() (extras are
+    # written after fields), e.g. an unsigned "event_body" for the signed "EventBody".
+    body = json.loads(sample_body(provider.value, event_type))
+    body[name] = "shadow"
+    raw = json.dumps(body).encode()
+    for call in (
+        lambda: validate(get_spec(provider), raw),
+        lambda: parse_unverified(provider, raw),
+    ):
+        with pytest.raises(PayloadValidationError) as caught:
+            call()
+        assert caught.value.errors == (
+            {
+                "loc": (name,),
+                "type": "attribute_name_key",
+                "msg": f"Only wire names are accepted; this is the attribute name of {alias!r}",
+            },
+        )
+        assert caught.value.provider == provider.value
+
+
+def parse_unverified(provider: Provider, body: bytes) -> object:
+    verify = get_spec(provider).verifier is None
+    return parse(provider, body, verify=verify) if verify else parse(provider, body, verify=False)
+
+
+def test_other_unknown_keys_are_still_kept() -> None:
+    body = json.loads(sample_body("anddone", "ReportGenerated"))
+    event = parse("anddone", json.dumps({**body, "NewField": 1, "event_code_x": 2}), verify=False)
+    assert event.model_extra == {"NewField": 1, "event_code_x": 2}
+
+
+def test_an_unsigned_event_body_cannot_stand_in_for_the_signed_one() -> None:
+    # AndDone's EVENT_BODY scheme signs the EventBody value only: an added top-level
+    # "event_body" verifies, and would have replaced the signed one in model_dump().
+    from webhook_payloads import anddone
+
+    key = "6b" * 32
+    scheme = anddone.SignatureScheme(
+        signed=anddone.SignedContent.EVENT_BODY, key=anddone.KeyEncoding.HEX_DECODED
+    )
+    genuine = anddone.sign(
+        b'{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51",'
+        b' "EventBody": {"MerchantId": "M1", "ReportId": "R-GENUINE"}}',
+        key,
+        scheme,
+    )
+    assert (
+        parse("anddone", genuine, secret=key, signature_scheme=scheme).model_dump()["event_body"][
+            "report_id"
+        ]
+        == "R-GENUINE"
+    )
+    forged = genuine[:-1] + b', "event_body": {"MerchantId": "EVIL", "ReportId": "R-EVIL"}}'
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("anddone", forged, secret=key, signature_scheme=scheme)
+    assert caught.value.errors[0]["loc"] == ("event_body",)

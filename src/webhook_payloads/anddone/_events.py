@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
 
 from pydantic import (
     BeforeValidator,
@@ -204,6 +204,9 @@ def _or_array_of_one(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "array", "items": schema, "minItems": 1, "maxItems": 1}]}
 
 
+# The most AdditionalFields items a body may carry (AndDone sends one).
+_MAX_ADDITIONAL_FIELDS: Final = 1000
+
 _JSON_VALUE: Final[TypeAdapter[Any]] = TypeAdapter(Any)
 _UNREADABLE: Final = object()
 
@@ -239,6 +242,17 @@ def _decode_additional_fields(value: object) -> object:
         # One object where an array of them was expected: accept it as one item.
         item: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
         return [item]
+    if isinstance(value, list):
+        items = cast("list[object]", value)
+        if len(items) > _MAX_ADDITIONAL_FIELDS:
+            # AndDone sends one item. A megabyte of "[{},{},...]" would be 350,000 models and
+            # about 200 MiB; under the EventBody signature scheme it is not even signed.
+            raise PydanticCustomError(
+                "additional_fields_too_many",
+                "AdditionalFields should have at most {max} items",
+                {"max": _MAX_ADDITIONAL_FIELDS},
+            )
+        return items
     return value
 
 
@@ -247,6 +261,7 @@ def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
     # of AdditionalField; JSON text of it (or of one item) as AndDone sends, the array or one
     # item already decoded, or null. Blank text stands for no items.
     one = decoded["items"]
+    decoded = {**decoded, "maxItems": _MAX_ADDITIONAL_FIELDS}
     return {
         "anyOf": [
             {
