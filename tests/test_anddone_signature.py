@@ -325,7 +325,8 @@ bodies = st.builds(
     st.sampled_from([None, 0, 2]),
     st.sampled_from([(",", ":"), (", ", ": "), (" , ", " : ")]),
 )
-hex_keys = st.binary(min_size=1, max_size=40).map(bytes.hex)
+# Keys of zero bytes only are refused, as the empty key HMAC makes of them (tested below).
+hex_keys = st.binary(min_size=1, max_size=40).filter(lambda key: key.strip(b"\0")).map(bytes.hex)
 
 
 @given(bodies, hex_keys, st.sampled_from(ALL_SCHEMES))
@@ -412,3 +413,37 @@ def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_
     assert (caught.value.reason, caught.value.http_status) == ("missing", 401)
     unknown = parse("anddone", body, verify=False, allow_unknown=True)
     assert unknown.event_type == "TransactionSuccess"
+
+
+def test_only_the_canonical_signature_text_verifies() -> None:
+    # base64 leaves the last character's spare bits free: three other texts decode to the
+    # signed digest, and are refused so that a signature's text names one delivery.
+    scheme = SignatureScheme(signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.TEXT)
+    signed = sign(BODY, KEY, scheme)
+    parse("anddone", signed, secret=KEY, signature_scheme=scheme)
+    text = json.loads(signed)["Signature"]
+    digest = base64.b64decode(text)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    variants = [
+        variant
+        for variant in (text[:-2] + c + "=" for c in alphabet if c != text[-2])
+        if base64.b64decode(variant) == digest
+    ]
+    assert len(variants) == 3
+    for variant in variants:
+        forged = signed.replace(text.encode(), variant.encode())
+        with pytest.raises(SignatureError) as caught:
+            parse("anddone", forged, secret=KEY, signature_scheme=scheme)
+        assert caught.value.reason == "malformed"
+
+
+@pytest.mark.parametrize("secret", ["00", "00" * 32, "0000 0000"])
+def test_a_hex_key_of_zero_bytes_is_refused_as_the_empty_key_it_is(secret: str) -> None:
+    # HMAC pads a short key with zero bytes: a key of zeros signs as the empty key does.
+    scheme = SignatureScheme(
+        signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.HEX_DECODED
+    )
+    as_text = SignatureScheme(signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.TEXT)
+    forged, _ = Verifier().sign_request(BODY, b"", as_text)
+    with pytest.raises(ConfigurationError, match="only zero bytes"):
+        parse("anddone", forged, secret=secret, signature_scheme=scheme)

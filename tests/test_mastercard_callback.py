@@ -145,3 +145,22 @@ def test_any_reference_round_trips_and_binds_to_the_key(reference: str, key: byt
     assert verify_callback_url(url, key) == reference
     with pytest.raises(SignatureError):
         verify_callback_url(url, key + b"!")
+
+
+def test_only_the_canonical_token_text_verifies() -> None:
+    # base64 leaves the last character's spare bits free and the decoder also takes the
+    # standard alphabet: each such text carries the same token bytes, and is refused.
+    token = callback_token("req-7", KEY)
+    verify_callback_token("req-7", token, KEY)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same_bytes = [
+        variant
+        for variant in (token[:-1] + c for c in alphabet if c != token[-1])
+        if base64.urlsafe_b64decode(variant + "=") == base64.urlsafe_b64decode(token + "=")
+    ]
+    assert len(same_bytes) == 3
+    standard = token.replace("-", "+").replace("_", "/")
+    for variant in [*same_bytes, *([standard] if standard != token else [])]:
+        with pytest.raises(SignatureError) as caught:
+            verify_callback_token("req-7", variant, KEY)
+        assert caught.value.reason == "malformed"

@@ -294,12 +294,14 @@ def _key_bytes(key: bytes, encoding: KeyEncoding) -> bytes:
             "An AndDone secret is not hex text, which KeyEncoding.HEX_DECODED requires.",
             provider=_PROVIDER,
         ) from None
-    if not decoded:
+    if not decoded.strip(b"\0"):
         # fromhex() skips whitespace: a secret of spaces would be an empty key, one that
-        # anybody can sign with. normalize_secrets() refuses those; this is the backstop.
+        # anybody can sign with (normalize_secrets() refuses those; this is the backstop).
+        # HMAC pads a short key with zero bytes, so a key of zeros ("0000...") is that same
+        # empty key: a placeholder, never a real secret.
         raise ConfigurationError(
-            "An AndDone secret decodes to no bytes under KeyEncoding.HEX_DECODED; "
-            "check the setting.",
+            "An AndDone secret decodes to no bytes, or only zero bytes, under "
+            "KeyEncoding.HEX_DECODED; check the setting.",
             provider=_PROVIDER,
         )
     return decoded
@@ -355,6 +357,11 @@ def _received_digest(body: bytes, members: list[_Member]) -> bytes:
         text = json.loads(body[member.value_start : member.value_end])
         if isinstance(text, str) and len(text) == _SIGNATURE_LENGTH:
             digest = base64.b64decode(text, validate=True)
+            # Only the canonical text: base64 leaves the last character's two spare bits
+            # free, so four texts would otherwise carry one digest (a receiver that
+            # de-duplicates on the signature text would count one delivery as four).
+            if not hmac.compare_digest(base64.b64encode(digest), text.encode()):
+                digest = b""
     except (ValueError, binascii.Error):
         digest = b""
     if len(digest) != _DIGEST_SIZE:

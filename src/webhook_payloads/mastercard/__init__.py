@@ -199,6 +199,12 @@ def verify_callback_token(reference: str | None, token: str | None, key: Secrets
     if len(token) == _TOKEN_LENGTH and encoded is not None:
         try:
             received = base64.urlsafe_b64decode(token + "=")
+            # Only the text callback_url() writes: the decoder also takes the standard
+            # alphabet and ignores the last character's spare bits, so several texts would
+            # carry one token. (A token that is not ASCII fails to encode: a ValueError.)
+            canonical = base64.urlsafe_b64encode(received).rstrip(b"=")
+            if not hmac.compare_digest(canonical, token.encode("ascii")):
+                received = b""
         except (binascii.Error, ValueError):
             received = b""
     if encoded is None or len(received) != _TOKEN_SIZE:
@@ -229,9 +235,11 @@ def verify_callback_url(
     """Check the token in the URL a webhook arrived at, and return its reference.
 
     Args:
-        url: The request's URL, full or path-and-query only (Django
-            ``request.get_full_path()``, Flask ``request.full_path``, Starlette
-            ``str(request.url)``).
+        url: The request's URL as received, still percent-encoded, full or path-and-query
+            only (Django ``request.get_full_path()``, Flask ``request.url`` (not
+            ``request.full_path``, which decodes an encoded ``?`` in the path), Starlette
+            ``str(request.url)``). Act on the reference returned, not on the request's own
+            query parameters.
         key: Your callback key, or several during a key rotation.
         reference_param: The query parameter that carries the reference.
         token_param: The query parameter that carries the token.
