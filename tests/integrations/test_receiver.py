@@ -85,3 +85,24 @@ def test_refusals_are_short_and_logged(
     (record,) = caplog.records
     assert record.levelname == level
     assert str(error) in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("declared", "usable"),
+    [
+        (None, None),
+        (0, 0),
+        (256, 256),
+        ("256", 256),
+        (" 12 ", 12),
+        ("", None),
+        ("abc", None),
+        ("-5", None),
+        ("\u0661\u0662", None),
+    ],
+)
+def test_a_usable_declared_length_is_returned_for_reading_the_body_whole(
+    declared: str | int | None, usable: int | None
+) -> None:
+    # None sends the receivers to count a body of undeclared length as they read it.
+    assert receiver().check_length(declared) == usable

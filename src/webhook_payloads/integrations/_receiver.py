@@ -95,11 +95,17 @@ class Receiver:
             allow_unknown=allow_unknown,
         )
 
-    def check_length(self, declared: str | int | None) -> None:
+    def check_length(self, declared: str | int | None) -> int | None:
         """Refuse a declared ``Content-Length`` above the limit before reading the body.
 
         Also called with the bytes read so far while a body of undeclared length (chunked)
         is read, so that it is refused as soon as it passes the limit.
+
+        Returns:
+            The declared length when it is a usable number (the server then stops there), or
+            ``None``: a chunked request, or a header that is not a number, whose body the
+            receiver reads piece by piece, refusing it once past the limit, instead of
+            letting the framework read all of it first.
 
         Raises:
             BodyTooLargeError: The declared length is above :attr:`max_body_size`.
@@ -108,17 +114,7 @@ class Receiver:
             declared = self._declared(declared)
         if declared is not None and declared > self.max_body_size:
             raise BodyTooLargeError(provider=self.provider, size=declared, limit=self.max_body_size)
-
-    def declares_length(self, declared: str | int | None) -> bool:
-        """Whether ``declared`` is a usable ``Content-Length``: the server then stops there.
-
-        Without one (a chunked request, or a header that is not a number), the receiver reads
-        the body piece by piece and refuses it once it passes the limit, instead of letting
-        the framework read all of it first.
-        """
-        return isinstance(declared, int) or (
-            isinstance(declared, str) and self._declared(declared) is not None
-        )
+        return declared
 
     def _declared(self, text: str) -> int | None:
         text = text.strip()

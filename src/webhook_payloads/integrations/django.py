@@ -94,9 +94,7 @@ class _Decorator:
             return HttpResponseNotAllowed(["POST"])
         receiver = self._receiver
         try:
-            declared = request.META.get("CONTENT_LENGTH")
-            receiver.check_length(declared)
-            if receiver.declares_length(declared):
+            if receiver.check_length(request.META.get("CONTENT_LENGTH")) is not None:
                 body = request.body  # the server stops at the declared length
             else:
                 # A chunked body (ASGI) declares no length, and Django's own limit on

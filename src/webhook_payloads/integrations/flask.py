@@ -91,8 +91,7 @@ def webhook_handler(
                 return Response(status=405, headers={"Allow": "POST"})
             config = cast("Mapping[str, object]", current_app.config)
             try:
-                receiver.check_length(request.content_length)
-                if receiver.declares_length(request.content_length):
+                if receiver.check_length(request.content_length) is not None:
                     body = request.get_data()  # Werkzeug stops at the declared length
                 else:
                     body = _read_undeclared(receiver)

@@ -80,9 +80,7 @@ def webhook_event(
         if request.method != "POST":
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
         try:
-            declared = request.headers.get("content-length")
-            receiver.check_length(declared)
-            if receiver.declares_length(declared):
+            if receiver.check_length(request.headers.get("content-length")) is not None:
                 body = await request.body()  # the server stops at the declared length
             else:
                 body = await _read_undeclared(request, receiver)
