@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, overload
 
 from pydantic import ValidationError
 
@@ -349,12 +349,8 @@ def _without_shadows(spec: ProviderSpec, event: WebhookEvent) -> WebhookEvent:
     shadows = extra.keys() & spec.attribute_names[type(event)]
     if not shadows:
         return event
-    return _refuse_shadows(spec, type(event), sorted(shadows))
-
-
-def _refuse_shadows(spec: ProviderSpec, cls: type[WebhookEvent], names: list[str]) -> NoReturn:
-    fields = cls.model_fields
-    raise _shadow_error(spec, [(name, fields[name].alias or name) for name in names])
+    fields = type(event).model_fields
+    raise _shadow_error(spec, [(name, fields[name].alias or name) for name in sorted(shadows)])
 
 
 def _shadow_error(spec: ProviderSpec, shadows: list[tuple[str, str]]) -> PayloadValidationError:
