@@ -1,25 +1,27 @@
 """Verify and parse provider webhooks into typed, immutable Pydantic events.
 
-One call does it::
+Configure a provider once, then parse each request::
 
-    from webhook_payloads import parse
+    from webhook_payloads import Webhook
 
-    event = parse("payscore", request.body, request.headers, secret=settings.PAYSCORE_SECRET)
+    PAYSCORE = Webhook("payscore", secret=settings.PAYSCORE_SECRET)  # at start-up
+    event = PAYSCORE.parse(request.body, request.headers)            # per request
 
-``parse`` checks the provider's signature over the raw bytes, then validates the body into
+or do both in one call: ``parse("payscore", request.body, request.headers, secret=...)``.
+Either checks the provider's signature over the raw bytes, then validates the body into
 one event class of the provider's discriminated union, or raises one
 :class:`WebhookError` subclass. Provider modules (``webhook_payloads.payscore``, ...) hold
-the event classes and typed per-provider helpers; they are imported on first use.
+the event classes and the signing helpers; they are imported on first use.
 """
 
 from importlib import import_module as _import_module
 from typing import TYPE_CHECKING, Final
 
-from ._headers import Headers
-from ._parse import DEFAULT_MAX_BODY_SIZE, Body, parse
+from ._parse import parse
 from ._registry import Provider
-from ._signing import Secret, Secrets
+from ._types import DEFAULT_MAX_BODY_SIZE, Body, Headers, Secret, Secrets
 from ._version import __version__
+from ._webhook import Webhook
 from .exceptions import (
     BodyTooLargeError,
     ConfigurationError,
@@ -82,6 +84,7 @@ __all__ = [
     "UnknownEvent",
     "UnknownEventError",
     "UnknownProviderError",
+    "Webhook",
     "WebhookError",
     "WebhookEvent",
     "__version__",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from collections.abc import Iterator
-from typing import Any, ClassVar, Final
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,14 +18,83 @@ from pydantic import (
     TypeAdapter,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema, to_json
+from pydantic_core import PydanticCustomError, core_schema, to_json
 
-__all__ = ["JSON_OBJECT", "OPEN_ENUM", "EventModel", "UnknownEvent", "WebhookEvent"]
+__all__ = [
+    "JSON_OBJECT",
+    "NUMBER_AS_TEXT",
+    "OPEN_ENUM",
+    "EventModel",
+    "JsonValue",
+    "UnknownEvent",
+    "WebhookEvent",
+]
 
-# Decodes the payload of an unknown event. Not pydantic_core.from_json: before pydantic-core
-# 2.20 (pydantic 2.8) it garbled escaped non-ASCII text ("\u00e9" came back as "Ã©"). It lives
-# here, not in _parse, so that importing the package builds no adapter.
-JSON_OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+def _finite(value: object) -> object:
+    """``value`` (decoded JSON), unless a number in it is NaN or infinite.
+
+    JSON has no such numbers, and pydantic's parser reads ``NaN``, ``Infinity`` and numbers
+    too large for a double (``1e999``) as floats that dump as ``null``: an event holding
+    one could not make the round trip through its own JSON, so the body is refused.
+    """
+    if type(value) is float:
+        finite = math.isfinite(value)
+    elif type(value) is list or type(value) is dict:
+        try:
+            # The C encoder walks the value and refuses NaN and infinities.
+            json.dumps(value, allow_nan=False)
+        except ValueError:
+            finite = False
+        else:
+            finite = True
+    else:
+        return value
+    if not finite:
+        raise PydanticCustomError(
+            "finite_number",
+            "Input should be a finite number; NaN, Infinity and numbers too large for a "
+            "double are refused",
+        )
+    return value
+
+
+JsonValue = Annotated[Any, AfterValidator(_finite)]
+"""Any decoded JSON value whose numbers are all finite: for fields of unknown shape."""
+
+# Decodes the payload of an unknown event. It lives here, not in _webhook, so that importing
+# the package builds no adapter.
+JSON_OBJECT: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue])
+
+
+class _NumberAsText:
+    """``Annotated`` marker for ``str`` fields that a provider sends as a string or a number.
+
+    A string is taken as it is; a finite JSON number becomes its decimal text (``123456``
+    becomes ``"123456"``), all inside pydantic-core. NaN and infinities are refused.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Strict ``str``, else a strict ``int`` or finite ``float`` turned into text."""
+        as_text = core_schema.str_schema(coerce_numbers_to_str=True)
+        return core_schema.union_schema(
+            [
+                core_schema.str_schema(strict=True),
+                core_schema.chain_schema([core_schema.int_schema(strict=True), as_text]),
+                core_schema.chain_schema(
+                    [core_schema.float_schema(strict=True, allow_inf_nan=False), as_text]
+                ),
+            ],
+            mode="left_to_right",
+            custom_error_type="string_or_number_type",
+            custom_error_message="Input should be a valid string or a finite number",
+        )
+
+
+NUMBER_AS_TEXT: Final = _NumberAsText()
+"""Put in ``Annotated[str, NUMBER_AS_TEXT]`` for an id sent as a string or a number."""
 
 
 class _ValidatedAsStr:
@@ -80,10 +152,18 @@ class EventModel(BaseModel):
 
     Frozen (hashable, safe to share between threads), keeps fields the provider adds in
     ``model_extra`` instead of dropping them, and accepts both wire names and attribute
-    names when built by hand.
+    names when built by hand (bodies are read by wire names only).
     """
 
-    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        allow_inf_nan=False,
+    )
+    # Fields the provider adds are kept; their numbers must be finite like any other's.
+    __pydantic_extra__: dict[str, JsonValue] = Field(init=False)  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Fields the provider adds are unknown to us: they may hold personal data, so they
@@ -140,7 +220,7 @@ class UnknownEvent(EventModel):
 
     provider: str
     event_type: str
-    payload: dict[str, Any] = Field(repr=False)
+    payload: dict[str, JsonValue] = Field(repr=False)
 
     def __hash__(self) -> int:
         """Hash by provider and event type: the payload is a dict, and equal events agree."""

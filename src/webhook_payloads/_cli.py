@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from typing import Final, TextIO
 
 from ._base import UnknownEvent, WebhookEvent
-from ._parse import DEFAULT_MAX_BODY_SIZE, parse
+from ._parse import parse
 from ._registry import Provider, get_spec
 from ._samples import sample_body, sample_names
 from ._schema import json_schema
+from ._types import DEFAULT_MAX_BODY_SIZE
 from ._version import __version__
 from .exceptions import (
     ConfigurationError,

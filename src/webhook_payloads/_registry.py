@@ -2,7 +2,8 @@
 
 ``parse()`` only looks providers up here. A provider's module is imported the first time it
 is used, so ``import webhook_payloads`` stays cheap; adding a provider means adding its
-module and one line to :data:`_SPEC_MODULES` (plus its ``@overload`` for type checkers).
+module and one line to :data:`_SPEC_MODULES` (plus its overloads of ``parse`` and
+``Webhook`` for type checkers).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, get_args
 
@@ -22,14 +24,13 @@ if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
 
     from ._base import WebhookEvent
-    from ._headers import Headers
+    from ._signing import Check
 
 __all__ = [
     "Provider",
     "ProviderSpec",
     "Verifier",
     "get_spec",
-    "module_paths",
     "registered_providers",
 ]
 
@@ -52,20 +53,13 @@ class Provider(str, Enum):
 
 
 class Verifier(Protocol):
-    """How a signed provider checks a request, and signs one the same way (for tests)."""
+    """How a signed provider checks requests, and signs one the same way (for tests)."""
 
-    def __call__(
-        self,
-        body: bytes,
-        headers: Headers | None,
-        keys: tuple[bytes, ...],
-        scheme: object | None,
-    ) -> None:
-        """Verify ``body``/``headers`` under any of ``keys``; ``scheme`` is provider-specific.
+    def prepare(self, keys: tuple[bytes, ...], scheme: object | None) -> Check:
+        """Check ``scheme`` and ``keys`` once, and return the per-request check under them.
 
         Raises:
-            SignatureError: The signature is missing, malformed or matches no key.
-            ConfigurationError: ``scheme`` is wrong for this provider.
+            ConfigurationError: ``scheme`` is wrong for this provider, or a key unusable.
         """
         ...  # pragma: no cover
 
@@ -97,13 +91,11 @@ class ProviderSpec:
         event_classes: Event type (the discriminator's value) -> event class, in union order.
         name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
             it on every call and an enum's ``value`` is a property).
-        attribute_names: Event class -> the attribute names of its fields that differ from
-            their wire names (``event_body`` for ``EventBody``): a body's unknown key equal to
-            one of them would shadow that field in ``model_dump()``, so ``parse()`` refuses it.
-        validate_json: The adapter's core validator's ``validate_json``, what
-            ``adapter.validate_json`` calls with every option at its default: ``parse()``
-            calls it directly, which saves the adapter's Python wrapper (about 0.2 us) on
-            every request.
+        attribute_names: Attribute name -> wire name, for the event fields whose names
+            differ (``event_body`` -> ``EventBody``): a body's key equal to an attribute
+            name would shadow that field in ``model_dump()``, so bodies with one are refused.
+        validate_json: Decodes and validates a body, reading wire names only (the core
+            validator's ``validate_json`` with ``by_alias=True, by_name=False``).
     """
 
     provider: Provider
@@ -116,7 +108,7 @@ class ProviderSpec:
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
     validate_json: Callable[[bytes], Any] = field(init=False, repr=False)
-    attribute_names: Mapping[type[WebhookEvent], frozenset[str]] = field(init=False, repr=False)
+    attribute_names: Mapping[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the adapter and the event-type table once, when the provider is first used."""
@@ -130,11 +122,16 @@ class ProviderSpec:
         # Frozen dataclass: these are derived once here and never change afterwards.
         adapter = TypeAdapter(self.union)
         object.__setattr__(self, "adapter", adapter)
-        object.__setattr__(self, "validate_json", adapter.validator.validate_json)
+        # Attribute names (event_name for eventName) are for building events in Python;
+        # a body is read by the names the provider sends.
+        wire_only = partial(adapter.validator.validate_json, by_alias=True, by_name=False)
+        object.__setattr__(self, "validate_json", wire_only)
         object.__setattr__(self, "event_classes", MappingProxyType(table))
         names = {
-            cls: frozenset(n for n, info in cls.model_fields.items() if (info.alias or n) != n)
+            name: info.alias
             for cls in members
+            for name, info in cls.model_fields.items()
+            if info.alias and info.alias != name
         }
         object.__setattr__(self, "attribute_names", MappingProxyType(names))
         object.__setattr__(self, "name", self.provider.value)
@@ -177,11 +174,6 @@ def get_spec(provider: object) -> ProviderSpec:
         return spec
     loaded: ProviderSpec = importlib.import_module(path).SPEC
     return loaded
-
-
-def module_paths() -> dict[str, str]:
-    """Provider id -> the module defining its ``SPEC``: a plain copy of the registry."""
-    return {provider.value: path for provider, path in _SPEC_MODULES.items()}
 
 
 def registered_providers() -> list[Provider]:

@@ -1,102 +1,110 @@
-"""HMAC signing and verification shared by the providers that sign with a hex header.
+"""Secrets, HMAC key schedules, and the hex-header signature shared by Payscore and Connect.
 
-Signing and verifying are the same code path (:func:`hmac_sha256`), so a request made with
-:func:`sign_hex` verifies exactly when a real one would.
+Signing and verifying go through the same :class:`HmacKey`, so a request made with
+:meth:`HexHeaderScheme.sign` verifies exactly when a real one would.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, TypeAlias
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
-from ._headers import header_values
-from .exceptions import ConfigurationError, MalformedPayloadError, SignatureError
+from ._headers import HeaderName, header_value
+from .exceptions import (
+    BodyTooLargeError,
+    ConfigurationError,
+    MalformedPayloadError,
+    SignatureError,
+)
 
 if TYPE_CHECKING:
-    from ._headers import Headers
+    from ._types import Headers, Secrets
 
 __all__ = [
+    "Check",
     "HexHeaderScheme",
-    "Secret",
-    "Secrets",
+    "HmacKey",
     "as_bytes",
     "hmac_sha256",
     "normalize_secrets",
-    "verify_hex",
+    "signing_key",
 ]
 
-Secret: TypeAlias = str | bytes
-"""One signing secret: ``str`` (encoded as UTF-8) or ``bytes``."""
+Check: TypeAlias = Callable[[bytes, "Headers | None"], None]
+"""A prepared signature check: raises :class:`SignatureError` unless the request verifies."""
 
-Secrets: TypeAlias = str | bytes | Sequence[str | bytes]
-"""One secret, or several to allow key rotation (any one matching is enough)."""
+# Bytes that, alone, make a key anyone can sign with: HMAC pads keys with zero bytes, so a
+# key of NULs signs like the empty key, and a setting of blanks was never filled in.
+_BLANK: Final = b" \t\n\r\x0b\x0c\x00"
 
-_SHA256_SIZE = hashlib.sha256().digest_size
 
-
-def normalize_secrets(secret: Secrets, *, provider: str | None = None) -> tuple[bytes, ...]:
-    """Turn one secret or a sequence of them into a non-empty tuple of non-empty keys.
+def normalize_secrets(secret: object, *, provider: str | None = None) -> tuple[bytes, ...]:
+    """One secret, or a list or tuple of them, as a non-empty tuple of usable keys.
 
     Raises:
-        ConfigurationError: No secret was given, or one of them is empty or not str/bytes.
+        ConfigurationError: ``secret`` is not ``str``/``bytes`` or a list or tuple of them
+            (a dict, a set, an iterator, ...), the list is empty, or a secret is empty,
+            only whitespace or NUL bytes, or has whitespace around it.
     """
-    # One non-empty secret is what nearly every call passes: return it without the loop.
-    # The type tests only choose this shortcut; the general code below gives the same answer
-    # (equivalent mutants), as does "UTF-8" for "utf-8".
-    if type(secret) is str and secret and not secret.isspace():  # pragma: no mutate
-        return (_utf8_key(secret, provider),)
-    items: Sequence[object]
-    if isinstance(secret, (str, bytes, bytearray)):
-        items = [secret]
-    else:
-        try:
-            items = list(secret)
-        except TypeError:  # from untyped code: a number, an object, ...
-            raise ConfigurationError(
-                "A webhook secret must be str or bytes, or a sequence of them, "
-                f"not {type(secret).__name__}.",
-                provider=provider,
-            ) from None
-    keys: list[bytes] = []
-    for item in items:
-        if isinstance(item, str):
-            key = _utf8_key(item, provider)
-        elif isinstance(item, (bytes, bytearray)):
-            key = bytes(item)
-        else:
-            raise ConfigurationError(
-                f"A webhook secret must be str or bytes, not {type(item).__name__}.",
-                provider=provider,
-            )
-        # Only whitespace is as good as empty: an environment variable or secret file
-        # holding a newline is a setting that was never filled in.
-        if not key.strip():
-            raise ConfigurationError(
-                "A webhook secret is empty or only whitespace; check that the setting or "
-                "environment variable holding it is set.",
-                provider=provider,
-            )
-        keys.append(key)
-    if not keys:
+    if isinstance(secret, (str, bytes)):
+        return (_key(secret, provider),)
+    if not isinstance(secret, (list, tuple)):
         raise ConfigurationError(
-            "An empty sequence of secrets was given; pass at least one secret.",
+            "A webhook secret must be str or bytes, or a list or tuple of them "
+            f"(for key rotation), not {type(secret).__name__}.",
             provider=provider,
         )
-    return tuple(keys)
-
-
-def _utf8_key(secret: str, provider: str | None) -> bytes:
-    try:
-        # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
-        return secret.encode("utf-8")  # pragma: no mutate
-    except UnicodeEncodeError:  # a lone surrogate: a broken setting, never a real key
+    if not secret:
         raise ConfigurationError(
-            "A webhook secret is a str that cannot be encoded as UTF-8; check the setting.",
+            "An empty list of secrets was given; pass at least one secret.", provider=provider
+        )
+    items: list[object] | tuple[object, ...] = secret  # pyright: ignore[reportUnknownVariableType]
+    return tuple(_key(item, provider) for item in items)
+
+
+def signing_key(secret: object, *, provider: str | None = None) -> bytes:
+    """The key to sign with: ``secret``, or the first (current) one of a rotation list."""
+    return normalize_secrets(secret, provider=provider)[0]
+
+
+def _key(item: object, provider: str | None) -> bytes:
+    if isinstance(item, str):
+        if item != item.strip():
+            raise _surrounded(provider)
+        try:
+            key = item.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: a broken setting, never a real key
+            raise ConfigurationError(
+                "A webhook secret is a str that cannot be encoded as UTF-8; check the setting.",
+                provider=provider,
+            ) from None
+    elif isinstance(item, bytes):
+        key = item
+    else:
+        raise ConfigurationError(
+            f"A webhook secret must be str or bytes, not {type(item).__name__}.",
             provider=provider,
-        ) from None
+        )
+    if not key.strip(_BLANK):
+        raise ConfigurationError(
+            "A webhook secret is empty, or only whitespace or NUL bytes; check that the "
+            "setting or environment variable holding it is set.",
+            provider=provider,
+        )
+    if key != key.strip():
+        raise _surrounded(provider)
+    return key
+
+
+def _surrounded(provider: str | None) -> ConfigurationError:
+    return ConfigurationError(
+        "A webhook secret starts or ends with a newline or space; strip it where the "
+        "setting is read (a secrets file often ends with a newline).",
+        provider=provider,
+    )
 
 
 _BLOCK_SIZE: Final = hashlib.sha256().block_size
@@ -104,108 +112,120 @@ _BLOCK_SIZE: Final = hashlib.sha256().block_size
 # key XOR 0x36 byte by byte (the stdlib hmac module builds the same tables).
 _IPAD: Final = bytes(byte ^ 0x36 for byte in range(256))
 _OPAD: Final = bytes(byte ^ 0x5C for byte in range(256))
+_SHA256_SIZE: Final = hashlib.sha256().digest_size
 
 
-def hmac_sha256(key: bytes, body: bytes | bytearray | memoryview) -> bytes:
-    """The raw HMAC-SHA256 digest of ``body`` under ``key`` (RFC 2104).
+class HmacKey:
+    """An HMAC-SHA256 key with its key schedule computed once.
 
-    The same digest as ``hmac.digest(key, body, "sha256")``, which the tests check over
-    arbitrary keys and bodies and against RFC 4231's vectors. It is built from ``hashlib``
-    because, with OpenSSL 3, ``hmac.digest`` and ``hmac.new`` set up a MAC context on every
-    call, which costs more than hashing a typical webhook body (about 1.4 us against 0.9 us
-    here for 240 bytes); this runs on every signed request.
+    RFC 2104's padded inner and outer hash states are derived here, so each digest costs
+    only the hashing of the message.
+
+    ``HmacKey(key).digest(message)`` equals ``hmac.digest(key, message, "sha256")``; the
+    tests check it over arbitrary keys and messages and against RFC 4231's vectors.
     """
-    if len(key) > _BLOCK_SIZE:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK_SIZE, b"\0")
-    inner = hashlib.sha256(key.translate(_IPAD))
-    inner.update(body)
-    return hashlib.sha256(key.translate(_OPAD) + inner.digest()).digest()
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        """Derive the padded inner and outer hash states of ``key``."""
+        if len(key) > _BLOCK_SIZE:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK_SIZE, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
+
+    def digest(self, message: bytes) -> bytes:
+        """The raw HMAC-SHA256 digest of ``message``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
 
-def verify_hex(
-    body: bytes,
-    received: Sequence[str],
-    keys: Sequence[bytes],
-    provider: str,
-    header: str,
-) -> None:
-    """Check a hex HMAC-SHA256 signature header against every key.
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """The raw HMAC-SHA256 digest of ``message`` under ``key``."""
+    return HmacKey(key).digest(message)
 
-    Args:
-        body: The raw body as received.
-        received: Every value of the signature header found in the request.
-        keys: The secrets to try (key rotation: any one matching is enough).
-        provider: The provider id, for the error.
-        header: The header's name, for the error message.
+
+def as_bytes(body: object, *, provider: str | None = None, limit: int | None = None) -> bytes:
+    """The bytes of a body given as bytes-like or ``str`` (UTF-8), within ``limit`` if given.
+
+    The size is checked before anything is copied or encoded.
 
     Raises:
-        SignatureError: The header is missing, repeated, not 32 bytes of hex, or matches no key.
+        ConfigurationError: ``body`` is not bytes-like or ``str``, or a released memoryview.
+        BodyTooLargeError: ``body`` is larger than ``limit``.
+        MalformedPayloadError: ``body`` is a ``str`` that cannot be encoded as UTF-8.
     """
-    if not received:
-        raise SignatureError(
-            f"The {header} header is missing; this request was not signed by {provider}.",
-            provider=provider,
-            reason="missing",
-        )
-    if len(received) > 1:
-        raise SignatureError(
-            f"The {header} header appears {len(received)} times; a genuine request has one.",
-            provider=provider,
-            reason="malformed",
-        )
-    text = received[0].strip()
-    # Any placeholder of the wrong length is refused below (equivalent mutants).
-    digest = b""  # pragma: no mutate
-    if len(text) == 2 * _SHA256_SIZE:
+    if type(body) is bytes:
+        data = body
+    elif isinstance(body, str):
+        # A str has at least as many UTF-8 bytes as characters: check before encoding it.
+        _check_size(len(body), provider, limit)
+        data = _utf8(body, provider)
+    elif isinstance(body, (bytes, bytearray, memoryview)):
         try:
-            # Decoding compares the digests' meaning: upper- and lower-case hex are one value.
-            digest = bytes.fromhex(text)
-        except ValueError:
-            digest = b""  # pragma: no mutate
-    if len(digest) != _SHA256_SIZE:
-        raise SignatureError(
-            f"The {header} header is not a hex HMAC-SHA256 digest (64 hex characters).",
-            provider=provider,
-            reason="malformed",
-        )
-    if len(keys) == 1:
-        # One secret, as nearly every call has: the loop below, without the loop.
-        matched = hmac.compare_digest(hmac_sha256(keys[0], body), digest)
+            view = memoryview(cast("bytes", body))
+        except ValueError:  # a memoryview already released
+            view = None
+        if view is None:
+            raise ConfigurationError(
+                "The body is a released memoryview; pass the bytes while they are still held.",
+                provider=provider,
+            )
+        _check_size(view.nbytes, provider, limit)
+        data = view.tobytes()
     else:
-        matched = False
-        for key in keys:
-            # Try every key, not just until the first match, so the time taken does not
-            # depend on which key (if any) matched.
-            matched |= hmac.compare_digest(hmac_sha256(key, body), digest)
-    if not matched:
-        raise SignatureError(
-            f"The {header} header does not match the body under any configured secret; "
-            "check the secret, and that the body is passed exactly as received.",
+        raise ConfigurationError(
+            f"The body must be the raw request bytes (or str), not {type(body).__name__}; "
+            "pass request.body, not parsed JSON.",
             provider=provider,
-            reason="mismatch",
         )
+    _check_size(len(data), provider, limit)
+    return data
 
 
-def as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
-    """The bytes of a body given as bytes-like or ``str`` (UTF-8)."""
-    if isinstance(body, str):
-        try:
-            # Codec names are case-insensitive: "UTF-8" is the same codec (equivalent mutant).
-            return body.encode("utf-8")  # pragma: no mutate
-        except UnicodeEncodeError:
-            raise MalformedPayloadError(
-                "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes."
-            ) from None
-    return bytes(body)
+def _utf8(body: str, provider: str | None) -> bytes:
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    # Raised outside the except block: the UnicodeEncodeError holds the whole body, which
+    # must not ride along as __context__ into error trackers.
+    raise MalformedPayloadError(
+        "The webhook body is a str that cannot be encoded as UTF-8; pass the raw bytes.",
+        provider=provider,
+    )
+
+
+def _check_size(size: int, provider: str | None, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise BodyTooLargeError(provider=provider, size=size, limit=limit)
+
+
+def _hex_digest(text: str) -> bytes | None:
+    """The 32 bytes a 64-character hex text stands for, in either letter case, or ``None``."""
+    text = text.strip()
+    if len(text) != 2 * _SHA256_SIZE:
+        return None
+    try:
+        digest = bytes.fromhex(text)
+    except ValueError:
+        return None
+    # fromhex() skips spaces between pairs: such a text decodes to fewer bytes.
+    if len(digest) != _SHA256_SIZE:
+        return None
+    return digest
 
 
 @dataclass(frozen=True)
 class HexHeaderScheme:
     """A provider that sends the hex HMAC-SHA256 of the raw body in one header.
 
-    An instance is the provider's ``Verifier`` for ``parse()`` and also offers the public
-    ``sign``/``verify`` helpers, so signing and verifying cannot drift apart.
+    An instance is the provider's verifier for :class:`~webhook_payloads.Webhook` and also
+    offers the public ``sign``/``verify`` helpers, so signing and verifying cannot drift.
 
     Attributes:
         provider: The provider id, for errors.
@@ -214,70 +234,84 @@ class HexHeaderScheme:
 
     provider: str
     header: str
-    lower_header: str = field(init=False, repr=False, compare=False)
-    """``header`` in lower case, as :func:`header_values` looks it up (derived once)."""
 
-    def __post_init__(self) -> None:
-        """Derive :attr:`lower_header` when the scheme is made, not on every request."""
-        # Schemes are made when their provider's module is imported, before a mutation test
-        # can switch a mutant on, so no mutant of this line can run (hence the pragma); the
-        # contract tests make their own scheme and check its lookups.
-        object.__setattr__(self, "lower_header", self.header.lower())  # pragma: no mutate
+    def prepare(self, keys: tuple[bytes, ...], scheme: object | None) -> Check:
+        """The per-request check under ``keys``, with their key schedules computed now.
 
-    def __call__(
-        self,
-        body: bytes,
-        headers: Headers | None,
-        keys: tuple[bytes, ...],
-        scheme: object | None,
-    ) -> None:
-        """Verify for ``parse()``: there is one scheme, so ``scheme`` must be ``None``."""
-        if scheme is not None:
-            raise ConfigurationError(
-                f"{self.provider} has a single documented signature scheme; "
-                "do not pass signature_scheme.",
-                provider=self.provider,
-            )
-        # Arguments by position: this runs on every signed request, and keywords cost more.
-        verify_hex(
-            body,
-            # The documented spelling only speeds a dict up (equivalent mutants).
-            header_values(headers, self.lower_header, self.header),  # pragma: no mutate
-            keys,
-            self.provider,
-            self.header,
-        )
+        Raises:
+            ConfigurationError: ``scheme`` is given: this provider has only one.
+        """
+        self._refuse_scheme(scheme)
+        return _HexHeaderCheck(self.provider, HeaderName(self.header), keys)
 
     def sign_request(
         self, body: bytes, key: bytes, scheme: object | None
     ) -> tuple[bytes, dict[str, str]]:
-        """``body`` unchanged, with the headers the provider would send (``Verifier`` API)."""
+        """``body`` unchanged, with the headers the provider would send."""
+        self._refuse_scheme(scheme)
+        signature = HmacKey(key).digest(body).hex()
+        return body, {self.header: signature, "Content-Type": "application/json"}
+
+    def sign(self, body: object, secret: Secrets) -> str:
+        """The header value the provider would send for ``body`` (the first secret of a list)."""
+        key = signing_key(secret, provider=self.provider)
+        return HmacKey(key).digest(as_bytes(body, provider=self.provider)).hex()
+
+    def signed_headers(self, body: object, secret: Secrets) -> dict[str, str]:
+        """A headers dict carrying the signature of ``body``, as the provider would send it."""
+        key = signing_key(secret, provider=self.provider)
+        return self.sign_request(as_bytes(body, provider=self.provider), key, None)[1]
+
+    def verify(self, body: object, headers: Headers | None, secret: Secrets) -> None:
+        """Check the signature header of a request against ``secret`` (or several)."""
+        check = self.prepare(normalize_secrets(secret, provider=self.provider), None)
+        check(as_bytes(body, provider=self.provider), headers)
+
+    def _refuse_scheme(self, scheme: object | None) -> None:
         if scheme is not None:
             raise ConfigurationError(
                 f"{self.provider} has a single documented signature scheme; "
                 "do not pass signature_scheme.",
                 provider=self.provider,
             )
-        return body, {self.header: hmac_sha256(key, body).hex(), "Content-Type": "application/json"}
 
-    def sign(self, body: bytes | bytearray | memoryview | str, secret: Secret) -> str:
-        """The header value the provider would send for ``body`` under ``secret``."""
-        (key,) = normalize_secrets(secret, provider=self.provider)
-        return hmac_sha256(key, as_bytes(body)).hex()
 
-    def signed_headers(
-        self, body: bytes | bytearray | memoryview | str, secret: Secret
-    ) -> dict[str, str]:
-        """A headers dict carrying the signature of ``body``, as the provider would send it."""
-        (key,) = normalize_secrets(secret, provider=self.provider)
-        return self.sign_request(as_bytes(body), key, None)[1]
+class _HexHeaderCheck:
+    """The per-request check of a :class:`HexHeaderScheme` under prepared keys."""
 
-    def verify(
-        self,
-        body: bytes | bytearray | memoryview | str,
-        headers: Headers | None,
-        secret: Secrets,
-    ) -> None:
-        """Check the signature header of a request against ``secret`` (or several)."""
-        keys = normalize_secrets(secret, provider=self.provider)
-        self(as_bytes(body), headers, keys, None)
+    __slots__ = ("_header", "_keys", "_provider")
+
+    def __init__(self, provider: str, header: HeaderName, keys: tuple[bytes, ...]) -> None:
+        self._provider = provider
+        self._header = header
+        self._keys = tuple(HmacKey(key) for key in keys)
+
+    def __call__(self, body: bytes, headers: Headers | None) -> None:
+        text = header_value(headers, self._header)
+        if text is None:
+            raise SignatureError(
+                f"The {self._header.name} header is missing; this request was not signed "
+                f"by {self._provider}.",
+                provider=self._provider,
+                reason="missing",
+            )
+        received = _hex_digest(text)
+        if received is None:
+            raise SignatureError(
+                f"The {self._header.name} header is not a hex HMAC-SHA256 digest "
+                "(64 hex characters).",
+                provider=self._provider,
+                reason="malformed",
+            )
+        matched = False
+        for key in self._keys:
+            # Every key is tried, so the time taken does not reveal which one matched.
+            matched |= hmac.compare_digest(key.digest(body), received)
+        if not matched:
+            raise SignatureError(
+                f"The {self._header.name} header does not match the body under any "
+                "configured secret; check the secret, and that the body is passed exactly "
+                "as received.",
+                provider=self._provider,
+                reason="mismatch",
+            )

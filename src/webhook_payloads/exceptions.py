@@ -7,7 +7,7 @@ Everything the library raises is a :class:`WebhookError`::
     │   └── UnknownProviderError      also a LookupError; .provider
     ├── SignatureError                signature missing, malformed or not matching (401); .provider
     └── PayloadError                  also a ValueError (400); .provider
-        ├── BodyTooLargeError         .size, .limit
+        ├── BodyTooLargeError         .size, .limit (413)
         ├── MalformedPayloadError     not UTF-8, not JSON, too deeply nested, not a JSON object
         ├── PayloadValidationError    a field is missing or of the wrong type; .errors
         └── UnknownEventError         .event_type, .payload
@@ -126,12 +126,14 @@ class PayloadError(WebhookError, ValueError):
 
 
 class BodyTooLargeError(PayloadError):
-    """The body is larger than the configured limit; nothing of it was parsed.
+    """The body is larger than the configured limit; nothing of it was parsed (answer 413).
 
     Attributes:
         size: The body's size in bytes.
         limit: The limit in force, in bytes.
     """
+
+    http_status: ClassVar[int] = 413
 
     def __init__(self, *, provider: str | None, size: int, limit: int) -> None:
         """Create the error from the body's size and the limit."""

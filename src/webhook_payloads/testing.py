@@ -32,10 +32,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
 from ._base import WebhookEvent
-from ._parse import Body, parse
+from ._parse import parse
 from ._registry import Provider, ProviderSpec, get_spec, registered_providers
 from ._samples import sample_body
-from ._signing import Secret, as_bytes, normalize_secrets
+from ._signing import as_bytes, normalize_secrets
+from ._types import Body, Secret
 from .exceptions import ConfigurationError, PayloadError
 
 __all__ = [

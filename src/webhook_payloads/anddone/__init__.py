@@ -20,20 +20,19 @@ Example:
     ...     key,
     ...     scheme,
     ... )
-    >>> event = anddone.parse(body, secret=key, signature_scheme=scheme)
+    >>> from webhook_payloads import Webhook
+    >>> ANDDONE = Webhook("anddone", secret=key, signature_scheme=scheme)
+    >>> event = ANDDONE.parse(body)
     >>> event.report_generation_log_id
     'evGYDYL8'
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, overload
+from typing import TYPE_CHECKING, Final
 
-from .._base import UnknownEvent
-from .._parse import DEFAULT_MAX_BODY_SIZE, Body
-from .._parse import parse as _parse
 from .._registry import Provider, ProviderSpec
-from .._signing import as_bytes, normalize_secrets
+from .._signing import as_bytes, normalize_secrets, signing_key
 from ..exceptions import ConfigurationError, SignatureError
 from ._events import (
     DATETIME_FORMAT,
@@ -60,8 +59,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from .._headers import Headers
-    from .._signing import Secret, Secrets
+    from .._types import Body, Secrets
 
 __all__ = [
     "ALL_SCHEMES",
@@ -83,7 +81,6 @@ __all__ = [
     "SignedContent",
     "format_datetime",
     "matching_schemes",
-    "parse",
     "sign",
     "signed_bytes",
     "verify_signature",
@@ -97,14 +94,14 @@ ALL_SCHEMES: Final = tuple(
 """Every combination of the named choices, the candidates :func:`matching_schemes` tries."""
 
 
-def sign(body: Body, secret: Secret, scheme: SignatureScheme) -> bytes:
+def sign(body: Body, secret: Secrets, scheme: SignatureScheme) -> bytes:
     """``body`` with the ``Signature`` AndDone would add under ``scheme`` (for tests).
 
     The signature becomes the object's last member; one already present is replaced.
 
     Args:
         body: A JSON object, as the bytes to send (a ``str`` is encoded as UTF-8).
-        secret: Your endpoint's hex HMAC key.
+        secret: Your endpoint's hex HMAC key; of a rotation list, the first (current) one.
         scheme: How the signature is built.
 
     Returns:
@@ -113,8 +110,8 @@ def sign(body: Body, secret: Secret, scheme: SignatureScheme) -> bytes:
     Raises:
         ConfigurationError: The body is not a JSON object, or the key or scheme is unusable.
     """
-    (key,) = normalize_secrets(secret, provider="anddone")
-    signed, _ = _VERIFIER.sign_request(as_bytes(body), key, scheme)
+    key = signing_key(secret, provider="anddone")
+    signed, _ = _VERIFIER.sign_request(as_bytes(body, provider="anddone"), key, scheme)
     return signed
 
 
@@ -131,10 +128,10 @@ def verify_signature(body: Body, secret: Secrets, scheme: SignatureScheme) -> No
         ConfigurationError: No usable secret, or a wrong scheme.
     """
     keys = normalize_secrets(secret, provider="anddone")
-    _VERIFIER(as_bytes(body), None, keys, scheme)
+    _VERIFIER.prepare(keys, scheme)(as_bytes(body, provider="anddone"), None)
 
 
-def matching_schemes(body: Body, secret: Secret) -> list[SignatureScheme]:
+def matching_schemes(body: Body, secret: Secrets) -> list[SignatureScheme]:
     """The named schemes under which a real delivery's ``Signature`` verifies.
 
     Run it on one genuine delivery, raw bytes as received, to learn which construction
@@ -147,13 +144,13 @@ def matching_schemes(body: Body, secret: Secret) -> list[SignatureScheme]:
         ConfigurationError: ``secret`` is empty.
     """
     keys = normalize_secrets(secret, provider="anddone")
-    data = as_bytes(body)
+    data = as_bytes(body, provider="anddone")
     return [scheme for scheme in ALL_SCHEMES if _verifies(data, keys, scheme)]
 
 
 def _verifies(body: bytes, keys: tuple[bytes, ...], scheme: SignatureScheme) -> bool:
     try:
-        _VERIFIER(body, None, keys, scheme)
+        _VERIFIER.prepare(keys, scheme)(body, None)
     except SignatureError as error:
         # A body without EventBody cannot fit EVENT_BODY; any other malformation is fatal.
         event_body_only = scheme.signed is SignedContent.EVENT_BODY  # public comparison: config
@@ -163,51 +160,6 @@ def _verifies(body: bytes, keys: tuple[bytes, ...], scheme: SignatureScheme) -> 
     except ConfigurationError:
         return False  # the secret is not hex: HEX_DECODED cannot be the construction
     return True
-
-
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    signature_scheme: SignatureScheme | None = None,
-) -> AndDoneEvent: ...
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    signature_scheme: SignatureScheme | None = None,
-) -> AndDoneEvent | UnknownEvent: ...
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    signature_scheme: SignatureScheme | None = None,
-) -> AndDoneEvent | UnknownEvent:
-    """``webhook_payloads.parse("anddone", ...)``, typed for AndDone alone."""
-    return _parse(
-        Provider.ANDDONE,
-        body,
-        headers,
-        secret=secret,
-        verify=verify,
-        allow_unknown=allow_unknown,
-        max_body_size=max_body_size,
-        signature_scheme=signature_scheme,
-    )
 
 
 SPEC: Final = ProviderSpec(

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeAlias
 
-from .._signing import hmac_sha256
+from .._signing import HmacKey
 from ..exceptions import ConfigurationError, SignatureError
 
 if TYPE_CHECKING:
-    from .._headers import Headers
+    from .._signing import Check
+    from .._types import Headers
 
 __all__ = [
     "SIGNATURE_FIELD",
@@ -375,41 +376,16 @@ def _received_digest(body: bytes, members: list[_Member]) -> bytes:
 
 @dataclass(frozen=True)
 class Verifier:
-    """AndDone's ``Verifier`` for ``parse()``: checks and writes the in-body ``Signature``."""
+    """AndDone's verifier for :class:`~webhook_payloads.Webhook`: the in-body ``Signature``."""
 
-    def __call__(
-        self,
-        body: bytes,
-        headers: Headers | None,
-        keys: tuple[bytes, ...],
-        scheme: object | None,
-    ) -> None:
-        """Verify ``body``'s ``Signature`` under any of ``keys`` with ``scheme``.
+    def prepare(self, keys: tuple[bytes, ...], scheme: object | None) -> Check:
+        """The per-request check under ``keys`` and ``scheme``, with key schedules made now.
 
         Raises:
             ConfigurationError: No or a wrong ``scheme``; a key that the scheme cannot use.
-            SignatureError: The signature is missing, malformed, or matches no key.
         """
         chosen = _require_scheme(scheme)
-        key_bytes = [_key_bytes(key, chosen.key) for key in keys]
-        try:
-            members, _ = _scan(body)
-        except _MalformedError:
-            raise _malformed() from None
-        received = _received_digest(body, members)
-        content = _content(body, chosen, members)
-        matched = False
-        for key in key_bytes:
-            # Every key is tried, so the time taken does not reveal which one matched.
-            matched |= hmac.compare_digest(hmac_sha256(key, content), received)
-        if not matched:
-            raise SignatureError(
-                "The AndDone Signature does not match the body under any configured secret "
-                f"with the chosen scheme ({chosen}); check the secret, the scheme, and that "
-                "the body is passed exactly as received.",
-                provider=_PROVIDER,
-                reason="mismatch",
-            )
+        return _Check(chosen, tuple(HmacKey(_key_bytes(key, chosen.key)) for key in keys))
 
     def sign_request(
         self, body: bytes, key: bytes, scheme: object | None
@@ -438,7 +414,7 @@ class Verifier:
                 f"This body lacks what the scheme ({chosen}) signs, such as EventBody.",
                 provider=_PROVIDER,
             ) from None
-        value = base64.b64encode(hmac_sha256(_key_bytes(key, chosen.key), content)).decode()
+        value = base64.b64encode(HmacKey(_key_bytes(key, chosen.key)).digest(content)).decode()
         signed = _insert_signature(unsigned, value)
         if _content(signed, chosen) != content:  # public comparison: bytes we just built
             raise ConfigurationError(
@@ -447,3 +423,33 @@ class Verifier:
                 provider=_PROVIDER,
             )
         return signed, {"Content-Type": "application/json"}
+
+
+class _Check:
+    """The per-request check of AndDone's ``Signature`` under prepared keys."""
+
+    __slots__ = ("_keys", "_scheme")
+
+    def __init__(self, scheme: SignatureScheme, keys: tuple[HmacKey, ...]) -> None:
+        self._scheme = scheme
+        self._keys = keys
+
+    def __call__(self, body: bytes, headers: Headers | None) -> None:
+        try:
+            members, _ = _scan(body)
+        except _MalformedError:
+            raise _malformed() from None
+        received = _received_digest(body, members)
+        content = _content(body, self._scheme, members)
+        matched = False
+        for key in self._keys:
+            # Every key is tried, so the time taken does not reveal which one matched.
+            matched |= hmac.compare_digest(key.digest(content), received)
+        if not matched:
+            raise SignatureError(
+                "The AndDone Signature does not match the body under any configured secret "
+                f"with the chosen scheme ({self._scheme}); check the secret, the scheme, and "
+                "that the body is passed exactly as received.",
+                provider=_PROVIDER,
+                reason="mismatch",
+            )

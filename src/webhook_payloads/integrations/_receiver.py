@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from .._parse import DEFAULT_MAX_BODY_SIZE, parse
+from .._parse import parse
 from .._registry import get_spec
+from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import (
     BodyTooLargeError,
     ConfigurationError,
@@ -27,8 +28,7 @@ from ..exceptions import (
 
 if TYPE_CHECKING:
     from .._base import UnknownEvent, WebhookEvent
-    from .._headers import Headers
-    from .._signing import Secrets
+    from .._types import Headers, Secrets
 
 __all__ = [
     "SECRETS_SETTING",

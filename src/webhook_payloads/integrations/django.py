@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, overload
 
-from .._parse import DEFAULT_MAX_BODY_SIZE
+from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
 from ._receiver import SECRETS_SETTING, Receiver, SecretSource, refusal
 

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
-from .._parse import DEFAULT_MAX_BODY_SIZE
+from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
 from ._receiver import SECRETS_SETTING, Receiver, SecretSource, refusal
 

@@ -25,7 +25,7 @@ short detail; anything but POST gets 405.
 from collections.abc import Awaitable, Callable
 
 from .._base import UnknownEvent, WebhookEvent
-from .._parse import DEFAULT_MAX_BODY_SIZE
+from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
 from ._receiver import Receiver, SecretSource, refusal
 

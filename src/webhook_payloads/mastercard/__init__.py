@@ -1,7 +1,7 @@
 """Mastercard Open Finance US (formerly Finicity) report webhooks, sent to a ``callbackUrl``.
 
 Mastercard does **not** sign these webhooks, and requires the endpoint to have no security
-restrictions. :func:`parse` therefore takes no secret. The one defence a receiver has is
+restrictions. ``Webhook("mastercard")`` therefore takes no secret. The one defence a receiver has is
 what it put into the ``callbackUrl`` itself: :func:`callback_url` adds an unguessable token
 bound to a reference of yours, and :func:`verify_callback_url` checks it on receipt. Treat
 the event as a hint and fetch the report through Mastercard's API before acting on it.
@@ -9,7 +9,9 @@ the event as a hint and fetch the report through Mastercard's API before acting 
 Example:
     >>> from webhook_payloads import mastercard
     >>> body = b'{"eventName": "done", "id": "r-1", "status": "success", "customerId": 1005}'
-    >>> event = mastercard.parse(body)
+    >>> from webhook_payloads import Webhook
+    >>> MASTERCARD = Webhook("mastercard")
+    >>> event = MASTERCARD.parse(body)
     >>> match event:
     ...     case mastercard.ReportDone():
     ...         print("fetch report", event.id, "for customer", event.customer_id)
@@ -21,14 +23,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from typing import TYPE_CHECKING, Final, Literal, cast, overload
+from typing import TYPE_CHECKING, Final, cast
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from .._base import UnknownEvent
-from .._parse import DEFAULT_MAX_BODY_SIZE, Body
-from .._parse import parse as _parse
 from .._registry import Provider, ProviderSpec
-from .._signing import hmac_sha256, normalize_secrets
+from .._signing import HmacKey, normalize_secrets, signing_key
 from ..exceptions import ConfigurationError, SignatureError
 from ._events import (
     MastercardEvent,
@@ -44,8 +43,7 @@ from ._events import (
 )
 
 if TYPE_CHECKING:
-    from .._headers import Headers
-    from .._signing import Secret, Secrets
+    from .._types import Secrets
 
 __all__ = [
     "MastercardEvent",
@@ -60,7 +58,6 @@ __all__ = [
     "ReportType",
     "callback_token",
     "callback_url",
-    "parse",
     "verify_callback_token",
     "verify_callback_url",
 ]
@@ -91,7 +88,12 @@ def _encoded(reference: str) -> bytes | None:
 
 
 def _check_reference(reference: object) -> bytes:
-    encoded = _encoded(reference) if isinstance(reference, str) else None
+    if not isinstance(reference, str):
+        raise ConfigurationError(
+            f"A callback reference must be a str, not {type(reference).__name__}.",
+            provider=_PROVIDER,
+        )
+    encoded = _encoded(reference)
     if encoded is None:
         raise ConfigurationError(
             f"A callback reference must be a non-empty str of at most {_MAX_REFERENCE} "
@@ -101,11 +103,11 @@ def _check_reference(reference: object) -> bytes:
     return encoded
 
 
-def _token_bytes(reference: bytes, key: bytes) -> bytes:
-    return hmac_sha256(key, _TOKEN_CONTEXT + reference)
+def _token_bytes(reference: bytes, key: HmacKey) -> bytes:
+    return key.digest(_TOKEN_CONTEXT + reference)
 
 
-def callback_token(reference: str, key: Secret) -> str:
+def callback_token(reference: str, key: Secrets) -> str:
     """The token for ``reference`` under your key: 43 URL-safe characters.
 
     The token is the HMAC-SHA256 of ``reference`` under ``key`` (a secret of yours, not one
@@ -114,12 +116,13 @@ def callback_token(reference: str, key: Secret) -> str:
     Args:
         reference: Your own reference for the report request, such as a random id you store
             with it. It travels in the URL in clear: put no personal data in it.
-        key: Your callback key (at least 32 random bytes are recommended).
+        key: Your callback key (at least 32 random bytes are recommended); of a rotation
+            list, the first (current) one.
 
     Raises:
         ConfigurationError: ``reference`` or ``key`` is empty or of the wrong type.
     """
-    (raw_key,) = normalize_secrets(key, provider=_PROVIDER)
+    raw_key = HmacKey(signing_key(key, provider=_PROVIDER))
     digest = _token_bytes(_check_reference(reference), raw_key)
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -127,7 +130,7 @@ def callback_token(reference: str, key: Secret) -> str:
 def callback_url(
     base_url: str,
     reference: str,
-    key: Secret,
+    key: Secrets,
     *,
     reference_param: str = "ref",
     token_param: str = "token",  # noqa: S107 - a query parameter's name, not a secret
@@ -184,9 +187,18 @@ def verify_callback_token(reference: str | None, token: str | None, key: Secrets
 
     Raises:
         SignatureError: The reference or token is missing, malformed, or does not match.
-        ConfigurationError: No usable key was given.
+        ConfigurationError: No usable key was given, or ``reference`` or ``token`` is
+            neither ``str`` nor ``None``.
     """
-    keys = normalize_secrets(key, provider=_PROVIDER)
+    keys = [HmacKey(raw_key) for raw_key in normalize_secrets(key, provider=_PROVIDER)]
+    for name, value in (("reference", reference), ("token", token)):
+        # From untyped code anything may come; only str or None is a reference or token.
+        if value is not None and not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigurationError(
+                f"The callback {name} must be a str (or None when missing), "
+                f"not {type(value).__name__}.",
+                provider=_PROVIDER,
+            )
     if not reference or not token:
         raise SignatureError(
             "The callbackUrl reference or token is missing; this request did not come "
@@ -273,42 +285,6 @@ def verify_callback_url(
     reference = references[0] if references else None
     verify_callback_token(reference, tokens[0] if tokens else None, key)
     return cast("str", reference)
-
-
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> MastercardEvent: ...
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> MastercardEvent | UnknownEvent: ...
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    allow_unknown: bool = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> MastercardEvent | UnknownEvent:
-    """``webhook_payloads.parse("mastercard", ...)``, typed for Mastercard alone.
-
-    There is no ``secret``: Mastercard does not sign report webhooks.
-    """
-    return _parse(
-        Provider.MASTERCARD,
-        body,
-        headers,
-        allow_unknown=allow_unknown,
-        max_body_size=max_body_size,
-    )
 
 
 SPEC: Final = ProviderSpec(

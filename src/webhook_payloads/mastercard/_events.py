@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Final, Literal, TypeAlias
 from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-from .._base import OPEN_ENUM, EventModel, WebhookEvent
+from .._base import NUMBER_AS_TEXT, OPEN_ENUM, EventModel, WebhookEvent
 
 __all__ = [
     "MastercardEvent",
@@ -172,10 +172,10 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
     # customerId is a JSON number in every report-webhook example and a string in the API
     # spec: pydantic-core turns a number into its decimal text for this field alone.
     customer_id: Annotated[
-        str | None,
+        Annotated[str, NUMBER_AS_TEXT] | None,
         # What is accepted on the wire, for json_schema(): a number or a string (or null).
         WithJsonSchema({"type": ["string", "number", "null"]}, mode="validation"),
-    ] = Field(default=None, coerce_numbers_to_str=True)
+    ] = None
     """Your customer's id, as text even when it arrives as a JSON number."""
     portfolio_id: str | None = None
     """The portfolio the report belongs to."""

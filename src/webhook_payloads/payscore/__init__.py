@@ -8,7 +8,9 @@ Example:
     >>> from webhook_payloads import payscore
     >>> body = b'{"code": "REPORT_READY", "applicant_group_id": "g-1", "report_id": "r-1", "report_type": "income"}'
     >>> headers = payscore.signed_headers(body, "s3cr3t")
-    >>> event = payscore.parse(body, headers, secret="s3cr3t")
+    >>> from webhook_payloads import Webhook
+    >>> PAYSCORE = Webhook("payscore", secret="s3cr3t")
+    >>> event = PAYSCORE.parse(body, headers)
     >>> match event:
     ...     case payscore.ReportReady(report_type="income"):
     ...         print("fetch income report", event.report_id)
@@ -17,11 +19,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, overload
+from typing import TYPE_CHECKING, Final
 
-from .._base import UnknownEvent
-from .._parse import DEFAULT_MAX_BODY_SIZE, Body
-from .._parse import parse as _parse
 from .._registry import Provider, ProviderSpec
 from .._signing import HexHeaderScheme
 from ._events import (
@@ -35,8 +34,7 @@ from ._events import (
 )
 
 if TYPE_CHECKING:
-    from .._headers import Headers
-    from .._signing import Secret, Secrets
+    from .._types import Body, Headers, Secrets
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -47,7 +45,6 @@ __all__ = [
     "ReportType",
     "VerificationCompleted",
     "VerificationStarted",
-    "parse",
     "sign",
     "signed_headers",
     "verify_signature",
@@ -59,12 +56,12 @@ SIGNATURE_HEADER: Final = "Verification-Signature"
 _SCHEME: Final = HexHeaderScheme(provider="payscore", header=SIGNATURE_HEADER)
 
 
-def sign(body: Body, secret: Secret) -> str:
+def sign(body: Body, secret: Secrets) -> str:
     """The ``Verification-Signature`` value Payscore would send for ``body``.
 
     Args:
         body: The exact bytes to send (a ``str`` is encoded as UTF-8).
-        secret: Your Payscore secret key.
+        secret: Your Payscore secret key; of a rotation list, the first (current) one.
 
     Returns:
         The hex HMAC-SHA256 of ``body``.
@@ -72,7 +69,7 @@ def sign(body: Body, secret: Secret) -> str:
     return _SCHEME.sign(body, secret)
 
 
-def signed_headers(body: Body, secret: Secret) -> dict[str, str]:
+def signed_headers(body: Body, secret: Secrets) -> dict[str, str]:
     """Headers for a request carrying ``body`` as Payscore would sign it (for tests)."""
     return _SCHEME.signed_headers(body, secret)
 
@@ -90,47 +87,6 @@ def verify_signature(body: Body, headers: Headers | None, secret: Secrets) -> No
         ConfigurationError: No usable secret was given.
     """
     _SCHEME.verify(body, headers, secret)
-
-
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreEvent: ...
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreEvent | UnknownEvent: ...
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreEvent | UnknownEvent:
-    """``webhook_payloads.parse("payscore", ...)``, typed for Payscore alone."""
-    return _parse(
-        Provider.PAYSCORE,
-        body,
-        headers,
-        secret=secret,
-        verify=verify,
-        allow_unknown=allow_unknown,
-        max_body_size=max_body_size,
-    )
 
 
 SPEC: Final = ProviderSpec(

@@ -7,18 +7,17 @@ have separate event classes; only the signature scheme is shared.
 Example:
     >>> from webhook_payloads import payscore_v1
     >>> body = b'{"code": "NO_BANK", "screening_group_id": "g-1", "screening_id": "s-1"}'
-    >>> event = payscore_v1.parse(body, payscore_v1.signed_headers(body, "k"), secret="k")
+    >>> from webhook_payloads import Webhook
+    >>> PAYSCORE_V1 = Webhook("payscore_v1", secret="k")
+    >>> event = PAYSCORE_V1.parse(body, payscore_v1.signed_headers(body, "k"))
     >>> event
     NoBank(screening_group_id='g-1', screening_id='s-1', code='NO_BANK')
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, overload
+from typing import TYPE_CHECKING, Final
 
-from .._base import UnknownEvent
-from .._parse import DEFAULT_MAX_BODY_SIZE, Body
-from .._parse import parse as _parse
 from .._registry import Provider, ProviderSpec
 from .._signing import HexHeaderScheme
 from ._events import (
@@ -46,8 +45,7 @@ from ._events import (
 )
 
 if TYPE_CHECKING:
-    from .._headers import Headers
-    from .._signing import Secret, Secrets
+    from .._types import Body, Headers, Secrets
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -72,7 +70,6 @@ __all__ = [
     "ScreeningEvent",
     "ScreeningGroupCompleted",
     "ShareBank",
-    "parse",
     "sign",
     "signed_headers",
     "verify_signature",
@@ -84,12 +81,12 @@ SIGNATURE_HEADER: Final = "Verification-Signature"
 _SCHEME: Final = HexHeaderScheme(provider="payscore_v1", header=SIGNATURE_HEADER)
 
 
-def sign(body: Body, secret: Secret) -> str:
+def sign(body: Body, secret: Secrets) -> str:
     """The ``Verification-Signature`` value Payscore would send for ``body``.
 
     Args:
         body: The exact bytes to send (a ``str`` is encoded as UTF-8).
-        secret: Your Payscore secret key.
+        secret: Your Payscore secret key; of a rotation list, the first (current) one.
 
     Returns:
         The hex HMAC-SHA256 of ``body``.
@@ -97,7 +94,7 @@ def sign(body: Body, secret: Secret) -> str:
     return _SCHEME.sign(body, secret)
 
 
-def signed_headers(body: Body, secret: Secret) -> dict[str, str]:
+def signed_headers(body: Body, secret: Secrets) -> dict[str, str]:
     """Headers for a request carrying ``body`` as Payscore would sign it (for tests)."""
     return _SCHEME.signed_headers(body, secret)
 
@@ -115,47 +112,6 @@ def verify_signature(body: Body, headers: Headers | None, secret: Secrets) -> No
         ConfigurationError: No usable secret was given.
     """
     _SCHEME.verify(body, headers, secret)
-
-
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreV1Event: ...
-@overload
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreV1Event | UnknownEvent: ...
-def parse(
-    body: Body,
-    headers: Headers | None = None,
-    *,
-    secret: Secrets | None = None,
-    verify: bool = True,
-    allow_unknown: bool = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-) -> PayscoreV1Event | UnknownEvent:
-    """``webhook_payloads.parse("payscore_v1", ...)``, typed for Payscore v1 alone."""
-    return _parse(
-        Provider.PAYSCORE_V1,
-        body,
-        headers,
-        secret=secret,
-        verify=verify,
-        allow_unknown=allow_unknown,
-        max_body_size=max_body_size,
-    )
 
 
 SPEC: Final = ProviderSpec(
