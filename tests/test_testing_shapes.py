@@ -23,7 +23,7 @@ from webhook_payloads import ConfigurationError, Provider, SignatureError, parse
 from webhook_payloads import _parse as parse_module
 from webhook_payloads import _registry as registry
 from webhook_payloads._base import EventModel, WebhookEvent
-from webhook_payloads._headers import Headers
+from webhook_payloads._types import Headers
 from webhook_payloads._registry import ProviderSpec
 from webhook_payloads.testing import (
     OMIT,

@@ -38,9 +38,10 @@ def _finite(value: object) -> object:
     too large for a double (``1e999``) as floats that dump as ``null``: an event holding
     one could not make the round trip through its own JSON, so the body is refused.
     """
-    if type(value) is float:
-        finite = math.isfinite(value)
-    elif type(value) is list or type(value) is dict:
+    kind = type(value)
+    if kind is float:
+        finite = math.isfinite(value)  # type: ignore[arg-type]
+    elif kind is list or kind is dict:
         try:
             # The C encoder walks the value and refuses NaN and infinities.
             json.dumps(value, allow_nan=False)
@@ -49,7 +50,7 @@ def _finite(value: object) -> object:
         else:
             finite = True
     else:
-        return value
+        finite = True
     if not finite:
         raise PydanticCustomError(
             "finite_number",

@@ -67,7 +67,7 @@ def _lookup(headers: Any, header: HeaderName) -> object:
             f"request.headers), not {type(headers).__name__}."
         )
     for name, value in headers.items():
-        if str(_text(name)).lower() == header.lower:
+        if value is not None and str(_text(name)).lower() == header.lower:
             return value
     return None
 

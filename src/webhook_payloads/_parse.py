@@ -185,7 +185,7 @@ def parse(
     key: Any = tuple(secret) if type(secret) is list else secret
     try:
         webhook = _webhook(provider, key, verify, allow_unknown, max_body_size, signature_scheme)
-    except TypeError:
+    except Exception:  # noqa: BLE001 - an option whose hash fails, see below
         # An unhashable option (a dict or a set as secret, say) cannot be a cache key:
         # building the Webhook uncached raises the ConfigurationError that explains it.
         webhook = Webhook(

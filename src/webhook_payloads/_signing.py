@@ -72,8 +72,6 @@ def signing_key(secret: object, *, provider: str | None = None) -> bytes:
 
 def _key(item: object, provider: str | None) -> bytes:
     if isinstance(item, str):
-        if item != item.strip():
-            raise _surrounded(provider)
         try:
             key = item.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: a broken setting, never a real key
@@ -94,7 +92,8 @@ def _key(item: object, provider: str | None) -> bytes:
             "setting or environment variable holding it is set.",
             provider=provider,
         )
-    if key != key.strip():
+    # str.strip() also knows the Unicode spaces (a no-break space pasted with the secret).
+    if key != key.strip() or (isinstance(item, str) and item != item.strip()):
         raise _surrounded(provider)
     return key
 

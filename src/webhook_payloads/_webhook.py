@@ -383,7 +383,8 @@ def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadEr
         tag = payload.get(spec.discriminator)
         if isinstance(tag, str):
             return UnknownEventError(provider=name, event_type=tag, payload=payload)
-        what = "Field required" if tag is None else "Input should be a valid string"
+        absent = spec.discriminator not in payload
+        what = "Field required" if absent else "Input should be a valid string"
         return PayloadValidationError(
             provider=name,
             errors=[ErrorDetail(loc=(spec.discriminator,), type="event_type", msg=what)],
