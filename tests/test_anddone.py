@@ -15,6 +15,7 @@ from webhook_payloads import (
     Provider,
     UnknownEvent,
     UnknownEventError,
+    Webhook,
     WebhookError,
     anddone,
     json_schema,
@@ -302,7 +303,7 @@ def test_unknown_event_code_raises_or_is_returned_generic() -> None:
     assert info.value.event_type == "TransactionSuccess"
     event = parse("anddone", body, verify=False, allow_unknown=True)
     assert isinstance(event, UnknownEvent)
-    assert anddone.parse(body, verify=False, allow_unknown=True) == event
+    assert Webhook("anddone", verify=False, allow_unknown=True).parse(body) == event
 
 
 def test_fails_closed_without_a_secret() -> None:
@@ -463,19 +464,17 @@ def test_any_json_object_parses_or_raises_a_webhook_error(obj: dict[str, Any]) -
         parse("anddone", json.dumps(obj), verify=False)
 
 
-def test_additional_fields_with_a_non_finite_number_round_trip() -> None:
+def test_additional_fields_with_a_non_finite_number_are_refused() -> None:
     # Found by fuzzing: an array sent undecoded, holding a number too large for a float,
-    # was written back as the non-JSON constant Infinity and did not parse again.
+    # could not make the round trip. Such numbers are refused wherever they are.
     body = (
         b'{"EventCode": "ReportGenerated", "EventDateTime": "12-15-2023 00:02:51",'
         b' "EventBody": {"MerchantId": "4bvl9KxM", "ReportId": "KGx1n813"},'
         b' "AdditionalFields": [{"ReportGenerationLogId": "L1", "n": 1e400}]}'
     )
-    event = parse("anddone", body, verify=False)
-    wire = event.model_dump_json(by_alias=True)
-    again = parse("anddone", wire, verify=False)
-    assert again.model_dump_json(by_alias=True) == wire
-    assert again.report_generation_log_id == "L1"
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("anddone", body, verify=False)
+    assert caught.value.errors[0]["type"] == "finite_number"
 
 
 @pytest.mark.parametrize("as_text", [True, False], ids=["json-text", "array"])

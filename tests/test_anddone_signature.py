@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webhook_payloads import ConfigurationError, SignatureError, WebhookError, anddone, parse
+from webhook_payloads import (
+    ConfigurationError,
+    SignatureError,
+    Webhook,
+    WebhookError,
+    parse,
+)
 from webhook_payloads.anddone import (
     ALL_SCHEMES,
     KeyEncoding,
@@ -369,12 +375,14 @@ def test_any_bytes_verify_or_raise_a_webhook_error(body: bytes, scheme: Signatur
         parse("anddone", body, secret=KEY, signature_scheme=scheme)
 
 
-def test_module_parse_passes_the_scheme_through() -> None:
+def test_a_webhook_passes_the_scheme_through() -> None:
     scheme = ALL_SCHEMES[1]
     signed = sign(BODY, KEY, scheme)
-    assert anddone.parse(signed, secret=KEY, signature_scheme=scheme) == parse(
-        "anddone", signed, secret=KEY, signature_scheme=scheme
-    )
+    webhook = Webhook("anddone", secret=KEY, signature_scheme=scheme)
+    assert webhook.parse(signed) == parse("anddone", signed, secret=KEY, signature_scheme=scheme)
+    # The key is checked against the scheme when the Webhook is built, not per request.
+    with pytest.raises(ConfigurationError, match="not hex text"):
+        Webhook("anddone", secret="not hex", signature_scheme=ALL_SCHEMES[0])
 
 
 @pytest.mark.parametrize("secret", ["\n", " ", "\t\r\n", b"  "])

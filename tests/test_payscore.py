@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webhook_payloads import ConfigurationError, SignatureError, parse, payscore
+from webhook_payloads import ConfigurationError, SignatureError, parse
 from webhook_payloads.payscore import (
     ReportReady,
     VerificationCompleted,
@@ -45,7 +45,7 @@ def test_documented_example_parses_signed(path: Path) -> None:
 
 
 def test_report_ready_fields() -> None:
-    event = payscore.parse((PAYLOADS / "payscore/REPORT_READY.json").read_bytes(), verify=False)
+    event = parse("payscore", (PAYLOADS / "payscore/REPORT_READY.json").read_bytes(), verify=False)
     assert isinstance(event, ReportReady)
     assert event.report_id == "2d376488-fc60-4193-bac2-1023764b7842"
     assert event.applicant_group_id == "4516efb4-82ed-43cd-a55a-ba93d4914562"
@@ -66,20 +66,22 @@ def report(**changes: object) -> bytes:
 
 
 def test_household_report_has_no_applicant_id() -> None:
-    event = payscore.parse(report(applicant_id=...), verify=False)
+    event = parse("payscore", report(applicant_id=...), verify=False)
     assert isinstance(event, ReportReady)
     assert event.applicant_id is None
     assert "applicant_id" not in event.model_dump(by_alias=True, exclude_unset=True)
 
 
 def test_unknown_report_type_is_kept() -> None:
-    event = payscore.parse(report(report_type="employment"), verify=False)
+    event = parse("payscore", report(report_type="employment"), verify=False)
     assert isinstance(event, ReportReady)
     assert event.report_type == "employment"
 
 
 def test_extra_fields_are_kept_and_serialised_but_not_shown() -> None:
-    event = payscore.parse(report(created_at="2026-01-01", applicant_email="a@b.c"), verify=False)
+    event = parse(
+        "payscore", report(created_at="2026-01-01", applicant_email="a@b.c"), verify=False
+    )
     assert event.model_extra == {"created_at": "2026-01-01", "applicant_email": "a@b.c"}
     assert "a@b.c" not in repr(event)
     assert "a@b.c" not in str(event)
@@ -89,20 +91,20 @@ def test_extra_fields_are_kept_and_serialised_but_not_shown() -> None:
 
 def test_verification_completed_reason_is_open_and_optional() -> None:
     base = {"code": "VERIFICATION_COMPLETED", "verification_id": "v"}
-    plain = payscore.parse(json.dumps(base), verify=False)
+    plain = parse("payscore", json.dumps(base), verify=False)
     assert isinstance(plain, VerificationCompleted)
     assert plain.reason_completed is None
-    other = payscore.parse(json.dumps({**base, "reason_completed": "abandoned"}), verify=False)
+    other = parse("payscore", json.dumps({**base, "reason_completed": "abandoned"}), verify=False)
     assert isinstance(other, VerificationCompleted)
     assert other.reason_completed == "abandoned"
     assert other.idempotency_key == "VERIFICATION_COMPLETED:v"
 
 
 def test_events_are_frozen_and_hashable() -> None:
-    event = payscore.parse(report(), verify=False)
+    event = parse("payscore", report(), verify=False)
     with pytest.raises(ValueError, match="frozen"):
         event.report_id = "other"  # type: ignore[misc]
-    assert hash(event) == hash(payscore.parse(report(), verify=False))
+    assert hash(event) == hash(parse("payscore", report(), verify=False))
 
 
 # --- signatures -----------------------------------------------------------------------------
@@ -149,7 +151,6 @@ def test_accepted_signature_headers(headers: dict[str, str]) -> None:
         ({"Verification-Signature": "z" * 64}, "malformed"),
         ({"Verification-Signature": GOOD[:30] + " " + GOOD[31:]}, "malformed"),
         ({"Verification-Signature": "sha256=" + GOOD}, "malformed"),
-        ({"Verification-Signature": GOOD, "verification-signature": GOOD}, "malformed"),
         ({"Verification-Signature": sign(BODY, "wrong")}, "mismatch"),
         ({"Verification-Signature": sign(BODY + b" ", SECRET)}, "mismatch"),
         ({"Verification-Signature": "0" * 64}, "mismatch"),
@@ -165,7 +166,6 @@ def test_accepted_signature_headers(headers: dict[str, str]) -> None:
         "non-hex",
         "inner-space",
         "prefixed",
-        "repeated",
         "wrong-key",
         "other-body",
         "zeros",
@@ -181,15 +181,23 @@ def test_refused_signatures(headers: dict[str, str] | None, reason: str) -> None
     assert SECRET not in str(info.value)
 
 
-def test_repeated_header_in_a_multi_value_mapping_is_refused() -> None:
+def test_of_a_repeated_header_the_value_the_mapping_gives_must_match() -> None:
     class MultiHeaders:
         """Like Werkzeug's or Starlette's Headers: items() yields repeats."""
 
-        def items(self) -> list[tuple[str, str]]:
-            return [("Verification-Signature", GOOD), ("Verification-Signature", GOOD)]
+        def __init__(self, *values: str) -> None:
+            self.values = values
 
-    with pytest.raises(SignatureError, match="2 times"):
-        parse("payscore", BODY, MultiHeaders(), secret=SECRET)
+        def items(self) -> list[tuple[str, str]]:
+            return [("Verification-Signature", value) for value in self.values]
+
+    forged = "0" * 64
+    assert parse("payscore", BODY, MultiHeaders(GOOD, forged), secret=SECRET)
+    with pytest.raises(SignatureError, match="does not match"):
+        parse("payscore", BODY, MultiHeaders(forged, GOOD), secret=SECRET)
+    # Two spellings in one dict: the documented one is read.
+    headers = {"verification-signature": forged, "Verification-Signature": GOOD}
+    assert parse("payscore", BODY, headers, secret=SECRET)
 
 
 @pytest.mark.parametrize("order", [["old", SECRET], [SECRET, "old"]], ids=["new-last", "new-first"])
@@ -215,8 +223,13 @@ def test_one_changed_byte_anywhere_is_refused() -> None:
             parse("payscore", bytes(tampered), headers, secret=SECRET)
 
 
-# A secret of only whitespace is refused as never filled in (tested elsewhere).
-@given(body=st.binary(max_size=512), secret=st.binary(min_size=1, max_size=64).filter(bytes.strip))
+def usable(secret: bytes) -> bool:
+    # Secrets of only whitespace or NULs, or with whitespace around them, are refused as
+    # settings never filled in or read with a newline (tested elsewhere).
+    return bool(secret.strip(b" \t\n\r\x0b\x0c\x00")) and secret == secret.strip()
+
+
+@given(body=st.binary(max_size=512), secret=st.binary(min_size=1, max_size=64).filter(usable))
 def test_sign_then_verify_always_passes(body: bytes, secret: bytes) -> None:
     verify_signature(body, signed_headers(body, secret), secret)
 
@@ -233,7 +246,7 @@ def test_any_change_to_the_body_fails(body: bytes, data: st.DataObject) -> None:
 
 
 def test_typed_parse_passes_options_through() -> None:
-    event = payscore.parse(b'{"code": "NEW"}', verify=False, allow_unknown=True)
+    event = parse("payscore", b'{"code": "NEW"}', verify=False, allow_unknown=True)
     assert event.event_type == "NEW"
     with pytest.raises(ConfigurationError):
-        payscore.parse(BODY)
+        parse("payscore", BODY)

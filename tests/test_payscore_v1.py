@@ -77,14 +77,14 @@ def test_documented_example(path: Path) -> None:
 
 @pytest.mark.parametrize("code", ["BANK_NOT_SUPPORTED", "NO_ONLINE_BANKING", "BANK_CANNOT_CONNECT"])
 def test_bank_name_events(code: str) -> None:
-    event = payscore_v1.parse((PAYLOADS / f"payscore_v1/{code}.json").read_bytes(), verify=False)
+    event = parse("payscore_v1", (PAYLOADS / f"payscore_v1/{code}.json").read_bytes(), verify=False)
     assert isinstance(event, BankEvent)
     assert event.bank_name == "Small Alaskan Credit Union"
 
 
 @pytest.mark.parametrize("code", ["APPLICANT_ADDED", "APPLICANT_REMOVED"])
 def test_applicant_events_keep_personal_data_out_of_repr(code: str) -> None:
-    event = payscore_v1.parse((PAYLOADS / f"payscore_v1/{code}.json").read_bytes(), verify=False)
+    event = parse("payscore_v1", (PAYLOADS / f"payscore_v1/{code}.json").read_bytes(), verify=False)
     assert isinstance(event, ApplicantEvent)
     applicant = event.applicant
     assert applicant == Applicant(
@@ -102,7 +102,7 @@ def test_applicant_events_keep_personal_data_out_of_repr(code: str) -> None:
 def test_applicant_phone_may_be_null() -> None:
     data = json.loads((PAYLOADS / "payscore_v1/APPLICANT_ADDED.json").read_bytes())
     data["value"]["applicant_phone_number"] = None
-    event = payscore_v1.parse(json.dumps(data), verify=False)
+    event = parse("payscore_v1", json.dumps(data), verify=False)
     assert isinstance(event, ApplicantAdded)
     assert event.applicant.applicant_phone_number is None
 
@@ -111,13 +111,13 @@ def test_bank_value_must_be_a_name_not_an_applicant() -> None:
     data = json.loads((PAYLOADS / "payscore_v1/APPLICANT_ADDED.json").read_bytes())
     data["code"] = "BANK_NOT_SUPPORTED"
     with pytest.raises(ValueError, match="value"):
-        payscore_v1.parse(json.dumps(data), verify=False)
+        parse("payscore_v1", json.dumps(data), verify=False)
 
 
 def test_v1_and_current_api_do_not_mix() -> None:
     body = (PAYLOADS / "payscore/REPORT_READY.json").read_bytes()
     with pytest.raises(ValueError, match="REPORT_READY"):
-        payscore_v1.parse(body, verify=False)
+        parse("payscore_v1", body, verify=False)
 
 
 def test_v1_signature_is_checked() -> None:
@@ -126,5 +126,5 @@ def test_v1_signature_is_checked() -> None:
     assert headers["Verification-Signature"] == payscore_v1.sign(body, "k")
     payscore_v1.verify_signature(body, headers, ["old", "k"])
     with pytest.raises(SignatureError) as info:
-        payscore_v1.parse(body, headers, secret="other")
+        parse("payscore_v1", body, headers, secret="other")
     assert info.value.provider == "payscore_v1"

@@ -27,6 +27,7 @@ EXPECTED = {
     "UnknownEvent",
     "UnknownEventError",
     "UnknownProviderError",
+    "Webhook",
     "WebhookError",
     "WebhookEvent",
     "__version__",

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 USER_CODE = """\
-from webhook_payloads import anddone, mastercard, parse
+from webhook_payloads import Webhook, parse
 
 
 def handle(body: bytes, lenient: bool) -> None:
     reveal_type(parse("payscore", body, verify=False))
-    reveal_type(mastercard.parse(body))
-    reveal_type(anddone.parse(body, verify=False, allow_unknown=lenient))
+    reveal_type(Webhook("mastercard").parse(body))
+    reveal_type(Webhook("anddone", verify=False, allow_unknown=lenient).parse(body))
 """
 
 

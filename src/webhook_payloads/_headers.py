@@ -45,7 +45,7 @@ def header_value(headers: Headers | None, header: HeaderName) -> str | None:
     except Exception as error:  # noqa: BLE001 - a broken mapping is the caller's to fix
         failure = type(error).__name__
     else:
-        return _text(value)
+        return None if value is None else _text(value)
     # Raised outside the except block, so no header value rides along as __context__.
     raise ConfigurationError(
         f"Reading the request headers failed ({failure}); pass the framework's "
@@ -67,13 +67,13 @@ def _lookup(headers: Any, header: HeaderName) -> object:
             f"request.headers), not {type(headers).__name__}."
         )
     for name, value in headers.items():
-        if value is not None and str(_text(name)).lower() == header.lower:
+        if value is not None and _text(name).lower() == header.lower:
             return value
     return None
 
 
-def _text(value: object) -> str | None:
-    if value is None or type(value) is str:
+def _text(value: object) -> str:
+    if type(value) is str:
         return value
     # HTTP header bytes are ISO-8859-1 by definition; decoding them never fails.
     if isinstance(value, (bytes, bytearray)):

@@ -38,6 +38,7 @@ SIGNED = [p for p in providers() if is_signed(p)]
 REFUSALS = {
     400: {"error": "invalid webhook payload"},
     401: {"error": "invalid webhook signature"},
+    413: {"error": "webhook body too large"},
     500: {"error": "webhook receiver misconfigured"},
 }
 

@@ -160,9 +160,9 @@ def test_anything_but_post_gets_405(client: Client, provider: str) -> None:
     assert RECEIVED == []
 
 
-def test_an_oversized_body_gets_400(client: Client) -> None:
+def test_an_oversized_body_gets_413(client: Client) -> None:
     response = post(client, "/small/", signed("payscore", "REPORT_READY", report_id="r" * 300))
-    assert_refused(response.status_code, response.content, 400)
+    assert_refused(response.status_code, response.content, 413)
     assert RECEIVED == []
     assert post(client, "/small/", signed("payscore", "REPORT_READY")).status_code == 200
 
@@ -256,7 +256,7 @@ def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
     RECEIVED.clear()
     body_file = _CountingFile(b" " * (8 << 20))
     response = small(_chunked(body_file))
-    assert_refused(response.status_code, response.content, 400)
+    assert_refused(response.status_code, response.content, 413)
     assert body_file.read_bytes == 257
     assert RECEIVED == []
 

@@ -137,9 +137,9 @@ def test_a_get_gets_405(client: TestClient, provider: str) -> None:
     assert RECEIVED == []
 
 
-def test_an_oversized_body_gets_400(client: TestClient) -> None:
+def test_an_oversized_body_gets_413(client: TestClient) -> None:
     request = signed("payscore", "REPORT_READY", report_id="r" * 300)
-    assert post(client, "/any-method", request).status_code == 400
+    assert post(client, "/any-method", request).status_code == 413
     assert RECEIVED == []
 
 
@@ -213,7 +213,7 @@ def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
     endless = (b"x" * 100 for _ in range(100_000))
     with pytest.raises(HTTPException) as caught:
         asyncio.run(dependency(_chunked_request(endless, pulled)))
-    assert caught.value.status_code == 400
+    assert caught.value.status_code == 413
     assert sum(pulled) == 1100
 
 

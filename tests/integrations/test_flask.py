@@ -116,9 +116,9 @@ def test_a_get_gets_405(client: FlaskClient, provider: str) -> None:
     assert RECEIVED == []
 
 
-def test_an_oversized_body_gets_400(client: FlaskClient) -> None:
+def test_an_oversized_body_gets_413(client: FlaskClient) -> None:
     response = post(client, "/any-method", signed("payscore", "REPORT_READY", report_id="r" * 300))
-    assert_refused(response.status_code, response.data, 400)
+    assert_refused(response.status_code, response.data, 413)
     assert RECEIVED == []
 
 
@@ -197,7 +197,7 @@ def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
     RECEIVED.clear()
     stream = _CountingStream(8 << 20)
     status, data = _post_chunked(make_app(), "/any-method", stream)
-    assert_refused(int(status.split()[0]), data, 400)
+    assert_refused(int(status.split()[0]), data, 413)
     assert stream.served <= 256 + 64 * 1024
     assert RECEIVED == []
 

@@ -56,6 +56,11 @@ def schemes(provider: Provider) -> tuple[object, ...]:
     return tuple(get_spec(provider).named_schemes.values()) or (None,)
 
 
+def default_scheme(provider: Provider) -> object:
+    """The first ``signature_scheme`` the provider accepts (``None`` where it has one)."""
+    return schemes(provider)[0]
+
+
 def samples(provider: Provider) -> list[tuple[str, bytes]]:
     """(event type, documented example body) for each packaged sample of ``provider``."""
     return [(name, sample_body(provider, name)) for name in sample_names(provider)]

@@ -34,9 +34,10 @@ from webhook_payloads import (
     UnknownProviderError,
     Webhook,
     WebhookEvent,
+    _parse,
+    _webhook,
     parse,
 )
-from webhook_payloads import _parse, _webhook
 from webhook_payloads._headers import HeaderName, header_value
 from webhook_payloads._registry import (
     _SPEC_MODULES,
@@ -262,7 +263,10 @@ NOT_A_MAPPING = (
         ("x-a: 1", NOT_A_MAPPING.format("str")),
         ({1: "1"}, "Header names and values must be str or bytes, not int."),
         ({HEADER: 1}, "Header names and values must be str or bytes, not int."),
-        ({HEADER: memoryview(b"1")}, "Header names and values must be str or bytes, not memoryview."),
+        (
+            {HEADER: memoryview(b"1")},
+            "Header names and values must be str or bytes, not memoryview.",
+        ),
         (
             _NotPairs(),
             "Reading the request headers failed (ValueError); pass the framework's "
@@ -1005,12 +1009,15 @@ def test_every_aliased_field_is_listed_for_the_shadow_check() -> None:
             if i.alias not in (None, n)
         }
         assert dict(spec.attribute_names) == expected
-    assert dict(dataclasses.replace(get_spec("anddone")).attribute_names).items() >= {
-        "event_body": "EventBody",
-        "event_code": "EventCode",
-        "event_date_time": "EventDateTime",
-        "additional_fields": "AdditionalFields",
-    }.items()
+    assert (
+        dict(dataclasses.replace(get_spec("anddone")).attribute_names).items()
+        >= {
+            "event_body": "EventBody",
+            "event_code": "EventCode",
+            "event_date_time": "EventDateTime",
+            "additional_fields": "AdditionalFields",
+        }.items()
+    )
 
 
 def test_a_spec_without_aliases_has_nothing_to_shadow() -> None:

@@ -125,7 +125,7 @@ def test_the_matrix_covers_every_change_class() -> None:
         "signed with another key",
         "signed with an empty key",
         "rotation, signed with neither key",
-        "repeated good then bad",
+        "repeated bad twice",
         "repeated bad then good",
         "on a changed body",
     ):

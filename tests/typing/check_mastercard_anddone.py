@@ -4,7 +4,7 @@ from datetime import datetime
 
 from typing_extensions import assert_type
 
-from webhook_payloads import Provider, UnknownEvent, anddone, mastercard, parse
+from webhook_payloads import Provider, UnknownEvent, Webhook, anddone, mastercard, parse
 from webhook_payloads.anddone import AndDoneEvent, ReportGenerated, SignatureScheme
 from webhook_payloads.mastercard import MastercardEvent, ReportDone, ReportFamily
 
@@ -14,7 +14,7 @@ def mastercard_events(body: bytes, headers: dict[str, str]) -> None:
     assert_type(event, MastercardEvent)
     assert_type(parse(Provider.MASTERCARD, body), MastercardEvent)
     assert_type(parse("mastercard", body, allow_unknown=True), MastercardEvent | UnknownEvent)
-    assert_type(mastercard.parse(body), MastercardEvent)
+    assert_type(Webhook("mastercard").parse(body), MastercardEvent)
     if isinstance(event, ReportDone):
         assert_type(event.customer_id, str | None)
         assert_type(event.family, ReportFamily)
@@ -23,11 +23,16 @@ def mastercard_events(body: bytes, headers: dict[str, str]) -> None:
 
 def unknown_allowed_from_a_setting(body: bytes, flag: bool) -> None:
     assert_type(parse("mastercard", body, allow_unknown=flag), MastercardEvent | UnknownEvent)
-    assert_type(mastercard.parse(body, allow_unknown=flag), MastercardEvent | UnknownEvent)
+    assert_type(
+        Webhook("mastercard", allow_unknown=flag).parse(body), MastercardEvent | UnknownEvent
+    )
     assert_type(
         parse("anddone", body, verify=False, allow_unknown=flag), AndDoneEvent | UnknownEvent
     )
-    assert_type(anddone.parse(body, verify=False, allow_unknown=flag), AndDoneEvent | UnknownEvent)
+    assert_type(
+        Webhook("anddone", verify=False, allow_unknown=flag).parse(body),
+        AndDoneEvent | UnknownEvent,
+    )
 
 
 def mastercard_callback(url: str) -> None:
@@ -42,7 +47,9 @@ def anddone_events(body: bytes, scheme: SignatureScheme) -> None:
     assert_type(
         parse("anddone", body, verify=False, allow_unknown=True), AndDoneEvent | UnknownEvent
     )
-    assert_type(anddone.parse(body, secret="ab", signature_scheme=scheme), AndDoneEvent)
+    anddone_webhook = Webhook("anddone", secret="ab", signature_scheme=scheme)
+    assert_type(anddone_webhook, Webhook[AndDoneEvent])
+    assert_type(anddone_webhook.parse(body), AndDoneEvent)
     assert_type(event.event_date_time, datetime)
     assert_type(event.report_generation_log_id, str | None)
     if isinstance(event, ReportGenerated):

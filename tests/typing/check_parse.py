@@ -16,12 +16,13 @@ from typing_extensions import assert_type
 from webhook_payloads import (
     Provider,
     UnknownEvent,
+    Webhook,
     WebhookEvent,
     json_schema,
     parse,
     payscore,
-    payscore_v1,
 )
+from webhook_payloads.mastercard import MastercardEvent
 from webhook_payloads.payscore import PayscoreEvent, ReportReady
 from webhook_payloads.payscore_v1 import PayscoreV1Event
 
@@ -64,10 +65,12 @@ def unknown_allowed_from_a_setting(body: bytes, flag: bool) -> None:
         PayscoreV1Event | UnknownEvent,
     )
     assert_type(
-        payscore.parse(body, verify=False, allow_unknown=flag), PayscoreEvent | UnknownEvent
+        Webhook("payscore", verify=False, allow_unknown=flag).parse(body),
+        PayscoreEvent | UnknownEvent,
     )
     assert_type(
-        payscore_v1.parse(body, verify=False, allow_unknown=flag), PayscoreV1Event | UnknownEvent
+        Webhook("payscore_v1", verify=False, allow_unknown=flag).parse(body),
+        PayscoreV1Event | UnknownEvent,
     )
 
 
@@ -90,12 +93,29 @@ def header_mappings(body: bytes, raw: dict[bytes, bytes], text: dict[str, str]) 
     assert_type(parse("payscore", body, text, secret=b"s"), PayscoreEvent)
 
 
-def provider_modules(body: bytes) -> None:
-    assert_type(payscore.parse(body, secret="s"), PayscoreEvent)
+def webhooks(body: bytes, headers: dict[str, str], provider: str) -> None:
+    payscore_webhook = Webhook("payscore", secret="s")
+    assert_type(payscore_webhook, Webhook[PayscoreEvent])
+    assert_type(payscore_webhook.parse(body, headers), PayscoreEvent)
+    assert_type(Webhook(Provider.PAYSCORE, secret="s").parse(body), PayscoreEvent)
     assert_type(
-        payscore.parse(body, verify=False, allow_unknown=True), PayscoreEvent | UnknownEvent
+        Webhook("payscore", verify=False, allow_unknown=True).parse(body),
+        PayscoreEvent | UnknownEvent,
     )
-    assert_type(payscore_v1.parse(body, secret="s"), PayscoreV1Event)
+    assert_type(Webhook("payscore_v1", secret=["s", "old"]).parse(body), PayscoreV1Event)
+    assert_type(Webhook(provider, verify=False).parse(body), WebhookEvent | UnknownEvent)
+    assert_type(payscore_webhook.provider, Provider)
+    assert_type(payscore_webhook.max_body_size, int)
+
+
+def handler_for_the_wrong_provider(body: bytes) -> None:
+    # A Mastercard handler cannot be given a Payscore Webhook's events.
+    def handle(event: MastercardEvent) -> None: ...
+
+    handle(Webhook("payscore", secret="s").parse(body))  # type: ignore[arg-type]
+
+
+def provider_modules(body: bytes) -> None:
     assert_type(payscore.sign(body, "s"), str)
     assert_type(payscore.signed_headers(body, "s"), dict[str, str])
     assert_type(payscore.verify_signature(body, {}, "s"), None)

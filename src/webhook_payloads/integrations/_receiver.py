@@ -48,6 +48,7 @@ logger: Final = logging.getLogger("webhook_payloads.integrations")
 _REFUSALS: Final[Mapping[int, str]] = {
     400: "invalid webhook payload",
     401: "invalid webhook signature",
+    413: "webhook body too large",
 }
 _SERVER_ERROR: Final = "webhook receiver misconfigured"
 # More digits than any real Content-Length has (and int() of thousands of digits fails).

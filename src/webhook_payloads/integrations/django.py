@@ -10,7 +10,7 @@ Example (``views.py``)::
 
 with ``WEBHOOK_PAYLOADS_SECRETS = {"payscore": ["new-secret", "old-secret"]}`` in settings.
 The view is CSRF-exempt (providers cannot send a CSRF token; the signature authenticates the
-request), answers 405 to anything but POST, and 400/401/500 (from the error's
+request), answers 405 to anything but POST, and 400/401/413/500 (from the error's
 ``http_status``) with a short JSON body when ``parse()`` refuses the request.
 """
 
@@ -128,7 +128,7 @@ def webhook_view(
         secret: The secret, several (key rotation), or a function returning them (called
             per request). Without it, ``settings.WEBHOOK_PAYLOADS_SECRETS[provider]`` is used.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
             (a chunked body, which declares none, by reading one byte past the limit).
         allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
             not know, instead of answering 400.

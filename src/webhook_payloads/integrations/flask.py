@@ -12,7 +12,7 @@ Example::
         handle(event)
 
 The body is read with ``request.get_data()`` (one of undeclared length, chunked, piece by piece
-from ``request.stream``, refused once it passes the limit); a refused request gets 400/401/500
+from ``request.stream``, refused once it passes the limit); a refused request gets 400/401/413/500
 (from the error's ``http_status``) with a short JSON body, and anything but POST gets 405.
 """
 
@@ -63,7 +63,7 @@ def webhook_handler(
         secret: The secret, several (key rotation), or a function returning them (called
             per request). Without it, ``app.config["WEBHOOK_PAYLOADS_SECRETS"][provider]``.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
             (a chunked body, which declares none, as it is read).
         allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
             not know, instead of answering 400.

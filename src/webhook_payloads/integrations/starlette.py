@@ -15,7 +15,7 @@ Example (FastAPI)::
         handle(event)
 
 In a plain Starlette endpoint, ``event = await payscore_event(request)`` does the same. A
-refused request raises ``HTTPException`` with the error's ``http_status`` (400/401/500) and a
+refused request raises ``HTTPException`` with the error's ``http_status`` (400/401/413/500) and a
 short detail; anything but POST gets 405.
 """
 
@@ -57,7 +57,7 @@ def webhook_event(
             request (``lambda: get_settings().payscore_secrets``). Required for providers that
             sign: there is no settings object to fall back on.
         signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 400, checked on ``Content-Length`` before reading
+        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
             (a chunked body, which declares none, as it is read).
         allow_unknown: Return an ``UnknownEvent`` for event types this library does not know,
             instead of answering 400.
