@@ -92,8 +92,8 @@ class KeyEncoding(str, Enum):
         return self.value
 
 
-_SIGNED_VALUES: Final = frozenset(member.value for member in SignedContent)
-_KEY_VALUES: Final = frozenset(member.value for member in KeyEncoding)
+_CONTENT_NAMES: Final = frozenset(member.value for member in SignedContent)
+_ENCODING_NAMES: Final = frozenset(member.value for member in KeyEncoding)
 
 SignedBytesFunction: TypeAlias = Callable[[bytes], bytes]
 """A function from the raw body as received to the bytes the HMAC covers."""
@@ -153,9 +153,9 @@ class SignatureScheme:
         if not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             given = f"a value of type {type(name).__name__}"  # type: ignore[unreachable]
         else:
-            signed, sep, key = name.partition(":")
-            if sep and signed in _SIGNED_VALUES and key in _KEY_VALUES:
-                return cls(signed=SignedContent(signed), key=KeyEncoding(key))
+            content, sep, encoding = name.partition(":")
+            if sep and content in _CONTENT_NAMES and encoding in _ENCODING_NAMES:
+                return cls(signed=SignedContent(content), key=KeyEncoding(encoding))
             given = "an unknown name"
         raise ConfigurationError(
             f"An AndDone signature scheme name is SIGNED:KEY, one of: {names}; got {given}.",
