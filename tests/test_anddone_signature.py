@@ -455,3 +455,52 @@ def test_a_hex_key_of_zero_bytes_is_refused_as_the_empty_key_it_is(secret: str) 
     forged, _ = Verifier().sign_request(BODY, b"", as_text)
     with pytest.raises(ConfigurationError, match="only zero bytes"):
         parse("anddone", forged, secret=secret, signature_scheme=scheme)
+
+
+@pytest.mark.parametrize("scheme", ALL_SCHEMES, ids=lambda s: str(s.name))
+def test_every_named_scheme_round_trips_through_its_name(scheme: SignatureScheme) -> None:
+    assert scheme.name == f"{scheme.signed.value}:{scheme.key.value}"  # type: ignore[union-attr]
+    assert SignatureScheme.from_name(str(scheme.name)) == scheme
+
+
+def test_scheme_from_a_documented_name() -> None:
+    scheme = SignatureScheme.from_name("body_without_signature:hex_decoded")
+    assert scheme == SignatureScheme(
+        signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.HEX_DECODED
+    )
+
+
+def test_a_scheme_with_a_function_has_no_name() -> None:
+    assert SignatureScheme(signed=lambda body: body, key=KeyEncoding.TEXT).name is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nonsense",
+        "",
+        ":",
+        "event_body",
+        "event_body:",
+        "event_body:text:text",
+        "EVENT_BODY:TEXT",
+        " event_body:text",
+        "text:event_body",
+        KEY,
+    ],
+)
+def test_an_unknown_scheme_name_lists_the_valid_ones(name: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        SignatureScheme.from_name(name)
+    message = str(info.value)
+    for scheme in ALL_SCHEMES:
+        assert str(scheme.name) in message
+    assert info.value.provider == "anddone"
+    assert message.endswith("; got an unknown name.")  # not the name: it may be a key
+    assert KEY not in message
+
+
+@pytest.mark.parametrize("value", [None, 5, b"event_body:text", ["event_body:text"]])
+def test_a_scheme_name_of_the_wrong_type_is_named(value: object) -> None:
+    with pytest.raises(ConfigurationError, match=f"type {type(value).__name__}"):
+        SignatureScheme.from_name(value)  # type: ignore[arg-type]

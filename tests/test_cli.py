@@ -277,19 +277,66 @@ def test_anddone_with_a_named_signature_scheme(
     assert json.loads(out)["provider"] == "anddone"
     code, _, err = run(capsys, *argv, "--signature-scheme", "body_without_signature:hex_decoded")
     assert code == EXIT_SIGNATURE
-    code, _, err = run(capsys, *argv, "--signature-scheme", "nonsense")
-    assert code == EXIT_CONFIG
+
+
+@pytest.mark.parametrize("verify", [[], ["--no-verify"]], ids=["verify", "no-verify"])
+@pytest.mark.parametrize("name", ["nonsense", "event_body", "event_body:hex", "6b" * 32])
+def test_an_unknown_signature_scheme_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    verify: list[str],
+    name: str,
+) -> None:
+    secret = [] if verify else ["--secret-env", "ANDDONE_KEY"]
+    monkeypatch.setenv("ANDDONE_KEY", "ab" * 32)
+    argv = ["parse", "anddone", "--sample", "ReportGenerated", *secret, *verify]
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--signature-scheme", name])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: webhook-payloads parse" in err
+    assert "body_without_signature:hex_decoded" in err
     assert "event_body:text" in err
+    assert "6b6b" not in err  # a key given by mistake is not echoed
 
 
 def test_signature_scheme_for_a_provider_with_one_scheme(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = run(
-        capsys, "parse", "payscore", str(REPORT), "--no-verify", "--signature-scheme", "x"
-    )
-    assert code == EXIT_CONFIG
-    assert "one signature scheme" in err
+    with pytest.raises(SystemExit) as info:
+        main(["parse", "payscore", str(REPORT), "--no-verify", "--signature-scheme", "x"])
+    assert info.value.code == 2
+    assert "payscore has one signature scheme; drop --signature-scheme" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("variable_set", [True, False], ids=["set", "unset"])
+def test_no_verify_and_secret_env_conflict(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, variable_set: bool
+) -> None:
+    if variable_set:
+        monkeypatch.setenv("PAYSCORE_SECRET", "cli-secret-value")
+    else:
+        monkeypatch.delenv("PAYSCORE_SECRET", raising=False)
+    with pytest.raises(SystemExit) as info:
+        main(["parse", "payscore", str(REPORT), "--no-verify", "--secret-env", "PAYSCORE_SECRET"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--no-verify and --secret-env conflict" in err
+    assert "not set" not in err
+    assert "cli-secret-value" not in err
+
+
+def test_a_secret_for_an_unsigned_provider_names_the_flag_to_drop(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MC_SECRET", "cli-secret-value")
+    with pytest.raises(SystemExit) as info:
+        main(["parse", "mastercard", "--sample", "done", "--secret-env", "MC_SECRET"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "mastercard does not sign its webhook bodies; drop --secret-env" in err
+    assert "secret=" not in err  # the terminal's terms, not Python's
+    assert "cli-secret-value" not in err
 
 
 @pytest.mark.parametrize("provider", ["mastercard", "anddone", "payscore", "payscore_v1"])

@@ -154,9 +154,79 @@ def test_marker_is_replaced_by_the_tables() -> None:
     page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="p.md"))
     markdown = "# Payscore\n\n## Events\n\n<!-- events-table: payscore -->\n\nAfter.\n"
     out = hooks.on_page_markdown(markdown, page=page, config={}, files=[])
-    assert out.startswith("# Payscore\n\n## Events\n\nEvery event below")
+    assert out.startswith(
+        "# Payscore\n\n## Events\n\n<!-- events-table: payscore -->\n\nEvery event below"
+    )
     assert "| [`REPORT_READY`](#payscore-report-ready) |" in out
-    assert out.endswith("\nAfter.\n")
+    assert out.endswith("\n<!-- end events-table: payscore -->\n\nAfter.\n")
+
+
+def test_every_page_holds_its_current_tables() -> None:
+    # The tables are written into the pages so that they read on a code host too.
+    stale = hooks.write_tables(check=True)
+    assert stale == [], "run: python tools/docs_hooks.py --write"
+    for provider in PROVIDERS:
+        page = (ROOT / "docs" / "providers" / f"{provider}.md").read_text(encoding="utf-8")
+        assert f"<!-- events-table: {provider} -->\n\nEvery event below" in page
+        assert f"<!-- end events-table: {provider} -->" in page
+
+
+def test_write_fills_new_markers_replaces_stale_tables_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    new = tmp_path / "new.md"
+    new.write_text("# New\n\n<!-- events-table: payscore -->\n\nAfter.\n", encoding="utf-8")
+    stale = tmp_path / "sub" / "stale.md"
+    stale.parent.mkdir()
+    stale.write_text(
+        "Before.\n<!-- events-table: payscore_v1 -->\nold table\n"
+        "<!-- end events-table: payscore_v1 -->\nAfter.\n",
+        encoding="utf-8",
+    )
+    other = tmp_path / "other.md"
+    other.write_text("No marker.\n<!-- end events-table: payscore -->\n", encoding="utf-8")
+    assert hooks.write_tables(tmp_path, check=True) == [new, stale]
+    assert "old table" in stale.read_text(encoding="utf-8")  # --check writes nothing
+    assert hooks.write_tables(tmp_path) == [new, stale]
+    assert hooks.write_tables(tmp_path) == []  # written once, current after
+    assert hooks.write_tables(tmp_path, check=True) == []
+    text = stale.read_text(encoding="utf-8")
+    assert text.startswith("Before.\n<!-- events-table: payscore_v1 -->\n\nEvery event below")
+    assert "old table" not in text
+    assert text.endswith("\n<!-- end events-table: payscore_v1 -->\nAfter.\n")
+    assert text == hooks.render_tables(text)
+    new_text = new.read_text(encoding="utf-8")
+    assert new_text.count("<!-- end events-table: payscore -->") == 1
+    assert new_text.endswith("<!-- end events-table: payscore -->\n\nAfter.\n")
+    assert other.read_text(encoding="utf-8") == "No marker.\n<!-- end events-table: payscore -->\n"
+
+
+def test_the_command_writes_and_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "p.md"
+    page.write_text("<!-- events-table: payscore -->\n", encoding="utf-8")
+    monkeypatch.setattr(hooks, "DOCS", tmp_path / "docs")
+    assert hooks.main(["--check"]) == 1
+    assert capsys.readouterr().out == "stale: docs/p.md\n"
+    assert hooks.main(["--write"]) == 0
+    assert capsys.readouterr().out == "written: docs/p.md\n"
+    assert hooks.main(["--check"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_stale_tables_fail_the_strict_build(caplog: pytest.LogCaptureFixture) -> None:
+    page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="p.md"))
+    stale = "<!-- events-table: payscore -->\nold\n<!-- end events-table: payscore -->\n"
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.webhook_payloads"):
+        out = hooks.on_page_markdown(stale, page=page)
+    assert "old" not in out.splitlines()  # the site shows the tables of the models
+    assert "p.md: the event tables are out of date" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.webhook_payloads"):
+        assert hooks.on_page_markdown(out, page=page) == out
+    assert caplog.text == ""
 
 
 def test_marker_for_a_provider_not_in_this_version_is_a_note(
@@ -165,7 +235,7 @@ def test_marker_for_a_provider_not_in_this_version_is_a_note(
     monkeypatch.setattr(hooks, "registered_providers", lambda: [Provider.PAYSCORE])
     page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="p.md"))
     out = hooks.on_page_markdown("<!-- events-table: payscore_v1 -->\n", page=page)
-    assert out.startswith('!!! note "Not in this version"')
+    assert out.startswith('<!-- events-table: payscore_v1 -->\n\n!!! note "Not in this version"')
 
 
 def test_marker_naming_no_provider_warns(caplog: pytest.LogCaptureFixture) -> None:
@@ -297,3 +367,11 @@ def test_camel_case_provider_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     assert done["customerId"]["description"] == "Whose report."
     assert schema["$defs"]["_Attachment"]["properties"]["fileName"]["description"] == "Its name."
     assert schema["discriminator"]["propertyName"] == "eventName"
+
+
+def test_the_home_page_links_every_provider_page() -> None:
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    pages = sorted((ROOT / "docs" / "providers").glob("*.md"))
+    assert len(pages) >= len(PROVIDERS)
+    for page in pages:
+        assert f"](providers/{page.name})" in index, page.name

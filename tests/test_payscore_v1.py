@@ -7,6 +7,8 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from webhook_payloads import SignatureError, parse, payscore_v1
 from webhook_payloads.payscore_v1 import (
@@ -65,7 +67,9 @@ def test_documented_example(path: Path) -> None:
     event = parse("payscore_v1", body, payscore_v1.signed_headers(body, "k"), secret="k")
     assert type(event) is CLASSES[path.stem]
     assert event.screening_group_id == GROUP
-    if isinstance(event, ScreeningEvent):
+    if isinstance(event, BankEvent | ApplicantEvent):
+        assert event.idempotency_key.startswith(f"{path.stem}:{SCREENING}:")
+    elif isinstance(event, ScreeningEvent):
         assert event.screening_id == SCREENING
         assert event.idempotency_key == f"{path.stem}:{SCREENING}"
     else:
@@ -128,3 +132,77 @@ def test_v1_signature_is_checked() -> None:
     with pytest.raises(SignatureError) as info:
         parse("payscore_v1", body, headers, secret="other")
     assert info.value.provider == "payscore_v1"
+
+
+BANK_CODES = ["BANK_NOT_SUPPORTED", "NO_ONLINE_BANKING", "BANK_CANNOT_CONNECT"]
+APPLICANT_CODES = ["APPLICANT_ADDED", "APPLICANT_REMOVED"]
+# Short texts over a few characters, ":" included, so that hypothesis meets equal values,
+# values that differ by one character, and ids and names that could run into each other.
+_TEXT = st.text(alphabet='ab:"\\é', max_size=4)
+
+
+def _bank_event(code: str, screening_id: str, bank: str) -> BankEvent:
+    body = {"code": code, "screening_group_id": GROUP, "screening_id": screening_id}
+    event = parse("payscore_v1", json.dumps({**body, "value": bank}), verify=False)
+    assert isinstance(event, BankEvent)
+    return event
+
+
+def test_two_banks_of_one_screening_have_two_keys() -> None:
+    first = _bank_event("BANK_NOT_SUPPORTED", SCREENING, "First Bank")
+    again = _bank_event("BANK_NOT_SUPPORTED", SCREENING, "First Bank")
+    second = _bank_event("BANK_NOT_SUPPORTED", SCREENING, "Second Bank")
+    assert first.idempotency_key == again.idempotency_key
+    assert first.idempotency_key != second.idempotency_key
+
+
+@given(
+    st.tuples(st.sampled_from(BANK_CODES), _TEXT, _TEXT),
+    st.tuples(st.sampled_from(BANK_CODES), _TEXT, _TEXT),
+)
+def test_bank_event_keys_differ_exactly_when_the_events_do(
+    one: tuple[str, str, str], other: tuple[str, str, str]
+) -> None:
+    same_key = _bank_event(*one).idempotency_key == _bank_event(*other).idempotency_key
+    assert same_key == (one == other)
+
+
+_APPLICANT = st.tuples(_TEXT, _TEXT, _TEXT, st.none() | _TEXT)
+
+
+def _applicant_event(
+    code: str, screening_id: str, person: tuple[str, str, str, str | None]
+) -> ApplicantEvent:
+    first, last, email, phone = person
+    value = {
+        "applicant_first_name": first,
+        "applicant_last_name": last,
+        "applicant_email": email,
+        "applicant_phone_number": phone,
+    }
+    body = {"code": code, "screening_group_id": GROUP, "screening_id": screening_id}
+    event = parse("payscore_v1", json.dumps({**body, "value": value}), verify=False)
+    assert isinstance(event, ApplicantEvent)
+    return event
+
+
+def test_two_applicants_of_one_screening_have_two_keys_without_personal_data() -> None:
+    john = ("John", "Smith", "john@example.com", "+18001234567")
+    jane = ("Jane", "Smith", "jane@example.com", None)
+    keys = {_applicant_event("APPLICANT_ADDED", SCREENING, p).idempotency_key for p in (john, jane)}
+    assert len(keys) == 2
+    for key in keys:
+        for text in ("John", "Jane", "Smith", "example.com", "8001234567"):
+            assert text not in key
+
+
+@given(
+    st.tuples(st.sampled_from(APPLICANT_CODES), _TEXT, _APPLICANT),
+    st.tuples(st.sampled_from(APPLICANT_CODES), _TEXT, _APPLICANT),
+)
+def test_applicant_event_keys_differ_exactly_when_the_events_do(
+    one: tuple[str, str, tuple[str, str, str, str | None]],
+    other: tuple[str, str, tuple[str, str, str, str | None]],
+) -> None:
+    same_key = _applicant_event(*one).idempotency_key == _applicant_event(*other).idempotency_key
+    assert same_key == (one == other)

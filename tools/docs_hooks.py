@@ -1,21 +1,28 @@
-"""MkDocs hooks: event tables and API reference pages generated from the library itself.
+"""Event tables and API reference pages generated from the library itself.
 
-Nothing here is kept by hand, so the site cannot drift from the models:
+Nothing here is kept by hand, so the docs cannot drift from the models:
 
-* A line ``<!-- events-table: PROVIDER -->`` on any page is replaced by the provider's event
-  tables, read at build time from ``get_spec(PROVIDER).event_classes``: every event type, its
-  class, and every field with its attribute name, wire name, type, whether it is required,
-  and its docstring. Nested models get a table of their own.
-* One API reference page per registered provider (``reference/providers/<id>.md``), one for
+* Each provider page holds its event tables between the lines
+  ``<!-- events-table: PROVIDER -->`` and ``<!-- end events-table: PROVIDER -->``, written
+  there from ``get_spec(PROVIDER).event_classes`` (every event type, its class, and every
+  field with its attribute name, wire name, type, whether it is required, and its
+  docstring; nested models get a table of their own), so the tables read on a code host too.
+  ``python tools/docs_hooks.py --write`` rewrites them after a model changes (a lone begin
+  line gets its tables and end line); ``--check`` lists the pages whose tables are stale.
+  The test suite fails while any is.
+* As MkDocs hooks: the site shows the tables generated at build time, and one API reference
+  page per registered provider (``reference/providers/<id>.md``), one for
   ``webhook_payloads.testing`` and one per module of ``webhook_payloads.integrations`` when
   those exist, are added to the site and to the "API reference" section of the nav.
 
-With ``mkdocs build --strict`` these are errors: a registered provider whose events appear on
-no page, and a marker naming a provider the library does not know.
+With ``mkdocs build --strict`` these are errors: a page whose tables are stale, a registered
+provider whose events appear on no page, and a marker naming a provider the library does
+not know.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import inspect
 import logging
@@ -28,6 +35,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -39,18 +47,27 @@ from webhook_payloads._schema import attribute_docstrings
 
 __all__ = [
     "event_tables",
+    "main",
     "on_config",
     "on_files",
     "on_page_markdown",
     "on_post_build",
     "reference_pages",
     "type_name",
+    "write_tables",
 ]
 
 log = logging.getLogger("mkdocs.plugins.webhook_payloads")
 
-MARKER = re.compile(r"^<!--\s*events-table:\s*(?P<provider>[\w.-]+)\s*-->[ \t]*$", re.MULTILINE)
-"""The line a page uses to ask for a provider's event tables."""
+MARKER = re.compile(
+    r"^<!--\s*events-table:\s*(?P<provider>[\w.-]+)\s*-->[ \t]*\n"
+    r"(?:.*?^<!--\s*end events-table:\s*(?P=provider)\s*-->[ \t]*\n?)?",
+    re.MULTILINE | re.DOTALL,
+)
+"""A provider's tables: the begin line, then what was generated up to its end line, if any."""
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+"""The pages ``--write`` and ``--check`` go through."""
 
 REFERENCE_SECTION = "API reference"
 """The nav section that generated reference pages are appended to."""
@@ -351,30 +368,71 @@ def on_files(files: Any, config: Any) -> Any:
     return files
 
 
-def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
-    """Replace each ``<!-- events-table: PROVIDER -->`` line with the provider's tables."""
+def render_tables(markdown: str, where: str = "", seen: set[str] | None = None) -> str:
+    """``markdown`` with each provider's tables, between their markers, generated afresh.
+
+    Args:
+        markdown: A page's text.
+        where: The page's name, for warnings.
+        seen: When given, the providers whose tables the page holds are added to it.
+    """
     registered = {p.value for p in registered_providers()}
     known = {p.value for p in Provider}
 
     def replace(match: re.Match[str]) -> str:
         provider = match["provider"]
         if provider in registered:
-            _seen_providers.add(provider)
-            return event_tables(provider)
-        if provider in known:
-            return (
+            if seen is not None:
+                seen.add(provider)
+            content = event_tables(provider)
+        elif provider in known:
+            content = (
                 f'!!! note "Not in this version"\n\n    `{provider}` is not yet supported by '
                 "this version of the library.\n"
             )
-        log.warning(
-            "%s: events-table marker names %r, which is not a provider (%s)",
-            page.file.src_uri,
-            provider,
-            ", ".join(sorted(known)),
+        else:
+            log.warning(
+                "%s: events-table marker names %r, which is not a provider (%s)",
+                where,
+                provider,
+                ", ".join(sorted(known)),
+            )
+            return match[0]
+        return (
+            f"<!-- events-table: {provider} -->\n\n{content}\n"
+            f"<!-- end events-table: {provider} -->\n"
         )
-        return match[0]
 
     return MARKER.sub(replace, markdown)
+
+
+def write_tables(docs: Path = DOCS, *, check: bool = False) -> list[Path]:
+    """Rewrite the event tables of every page under ``docs``; return the pages that changed.
+
+    Args:
+        docs: The documentation folder.
+        check: Only report the pages whose tables are stale; write nothing.
+    """
+    stale: list[Path] = []
+    for page in sorted(docs.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        fresh = render_tables(text, str(page.relative_to(docs)))
+        if fresh != text:
+            stale.append(page)
+            if not check:
+                page.write_text(fresh, encoding="utf-8")
+    return stale
+
+
+def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
+    """The page with its event tables generated from the models; warn if the file's are stale."""
+    fresh = render_tables(markdown, page.file.src_uri, _seen_providers)
+    if fresh != markdown and MARKER.search(markdown):
+        log.warning(
+            "%s: the event tables are out of date; run python tools/docs_hooks.py --write",
+            page.file.src_uri,
+        )
+    return fresh
 
 
 def on_post_build(config: Any) -> None:
@@ -385,3 +443,22 @@ def on_post_build(config: Any) -> None:
                 "No page has the line <!-- events-table: %s -->; its events are undocumented.",
                 provider.value,
             )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tools/docs_hooks.py --write`` (or ``--check``): the event tables in docs/."""
+    parser = argparse.ArgumentParser(description="Write the event tables into the docs pages.")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="rewrite stale tables")
+    mode.add_argument("--check", action="store_true", help="list stale pages, exit 1 if any")
+    args = parser.parse_args(argv)
+    changed = write_tables(DOCS, check=args.check)
+    for page in changed:
+        sys.stdout.write(
+            f"{'stale' if args.check else 'written'}: {page.relative_to(DOCS.parent)}\n"
+        )
+    return 1 if args.check and changed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

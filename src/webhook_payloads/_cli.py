@@ -1,7 +1,9 @@
-"""The ``webhook-payloads`` command: parse a webhook body at the terminal.
+"""The ``webhook-payloads`` command: parse a webhook body, or send one to a local app.
 
-Exit statuses: 0 parsed; 2 usage error; 65 payload error; 74 the output could not be
-written; 77 signature error; 78 configuration error (for example, a missing secret).
+Exit statuses: 0 parsed (``send``: the app answered 2xx); 1 ``send``: the app answered
+another status; 2 usage error; 65 payload error; 69 ``send``: no answer (refused, timed
+out); 74 the output could not be written; 77 signature error; 78 configuration error (for
+example, a missing secret).
 """
 
 from __future__ import annotations
@@ -11,8 +13,13 @@ import contextlib
 import json
 import os
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
-from typing import Final, TextIO
+from http import HTTPStatus
+from http.client import HTTPResponse
+from typing import Any, Final, TextIO
 
 from ._base import UnknownEvent, WebhookEvent
 from ._parse import parse
@@ -30,7 +37,20 @@ from .exceptions import (
     WebhookError,
 )
 
-__all__ = ["EXIT_CONFIG", "EXIT_OUTPUT", "EXIT_PAYLOAD", "EXIT_SIGNATURE", "main"]
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_NOT_2XX",
+    "EXIT_OUTPUT",
+    "EXIT_PAYLOAD",
+    "EXIT_SIGNATURE",
+    "EXIT_UNAVAILABLE",
+    "main",
+]
+
+EXIT_NOT_2XX: Final = 1
+"""``send``: the app answered, with a status other than 2xx."""
+EXIT_UNAVAILABLE: Final = 69
+"""``send``: no answer: the connection was refused or timed out (sysexits ``EX_UNAVAILABLE``)."""
 
 EXIT_PAYLOAD: Final = 65
 """The body is not a valid webhook (sysexits ``EX_DATAERR``)."""
@@ -42,6 +62,7 @@ EXIT_CONFIG: Final = 78
 """The command was given a wrong configuration, e.g. no secret (sysexits ``EX_CONFIG``)."""
 
 _PROVIDERS: Final = [p.value for p in Provider]
+_MAX_SHOWN: Final = 64 * 1024  # of a response body
 
 
 def _positive(text: str) -> int:
@@ -62,8 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webhook-payloads",
         description="Verify and parse provider webhooks into typed events.",
-        epilog="Exit status: 0 parsed, 65 payload error, 77 signature error, "
-        "78 configuration error, 74 output not written, 2 usage error.",
+        epilog="Exit status: 0 parsed or answered 2xx, 1 answered another status, "
+        "65 payload error, 69 no answer, 77 signature error, 78 configuration error, "
+        "74 output not written, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -125,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
 
+    _add_send(commands)
+
     j = commands.add_parser(
         "schema",
         help="print the JSON Schema of the provider's webhook bodies",
@@ -139,6 +163,52 @@ def _parser() -> argparse.ArgumentParser:
         help="indent by N spaces (0: one line)",
     )
     return parser
+
+
+def _add_send(commands: Any) -> None:
+    d: argparse.ArgumentParser = commands.add_parser(
+        "send",
+        help="POST a signed sample event to URL, print the answer",
+        description="Build a webhook request from the provider's sample of EVENT (with the "
+        "fields given replaced), sign it, POST it to URL, and print the status and the body "
+        "of the answer. Exit status 0 when the answer is 2xx.",
+    )
+    d.set_defaults(usage=d)
+    d.add_argument("url", metavar="URL", help="where to POST, http:// or https://")
+    d.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
+    d.add_argument("event", metavar="EVENT", help="an event type (see the samples command)")
+    d.add_argument(
+        "--secret-env",
+        metavar="VAR",
+        help="sign with the secret in environment variable VAR (needed for providers that sign)",
+    )
+    d.add_argument(
+        "--signature-scheme",
+        metavar="NAME",
+        help="the signature construction (AndDone), such as body_without_signature:hex_decoded",
+    )
+    d.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="replace a field of the sample (repeatable); KEY is the attribute name, '__' "
+        "reaches nested fields; VALUE is read as JSON when it parses as JSON, else as text",
+    )
+    d.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up waiting for an answer after SECONDS (default 10)",
+    )
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
 
 
 def _read_body(args: argparse.Namespace, parser: argparse.ArgumentParser) -> bytes:
@@ -174,34 +244,46 @@ def _headers(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[
     return headers
 
 
-def _secrets(args: argparse.Namespace) -> list[str] | None:
+def _secrets(variables: list[str]) -> list[str]:
     secrets: list[str] = []
-    for var in args.secret_env:
+    for var in variables:
         value = os.environ.get(var)
         if value is None:
             # Name the variable, never its value.
             raise ConfigurationError(f"The environment variable {var} is not set.")
         secrets.append(value)
-    return secrets or None
+    return secrets
 
 
-def _scheme(provider: str, name: str | None) -> object | None:
+def _scheme(args: argparse.Namespace, parser: argparse.ArgumentParser) -> object | None:
+    """The ``--signature-scheme`` asked for; a name that cannot apply is a usage error."""
+    name: str | None = args.signature_scheme
     if name is None:
         return None
-    schemes = get_spec(provider).named_schemes
-    if name not in schemes:
-        choices = ", ".join(schemes) or "none: this provider has one signature scheme"
-        raise ConfigurationError(
-            f"Unknown signature scheme {name[:64]!r} for {provider}; choices: {choices}.",
-            provider=provider,
+    if args.provider != Provider.ANDDONE:
+        parser.error(
+            f"--signature-scheme: {args.provider} has one signature scheme; drop --signature-scheme"
         )
-    return schemes[name]
+    from .anddone import SignatureScheme  # noqa: PLC0415 - imports the provider on use only
+
+    try:
+        return SignatureScheme.from_name(name)
+    except ConfigurationError as error:
+        parser.error(f"--signature-scheme: {error}")
 
 
-def _check_verification_options(args: argparse.Namespace) -> None:
-    """Say what is missing in this command's terms (parse() would say it in Python's)."""
+def _check_verification_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Say what is missing or too much in this command's terms (parse() would use Python's)."""
     spec = get_spec(args.provider)
-    if args.no_verify or spec.verifier is None:
+    if args.no_verify:
+        if args.secret_env:
+            parser.error("--no-verify and --secret-env conflict: give one of them")
+        return
+    if spec.verifier is None:
+        if args.secret_env:
+            parser.error(
+                f"--secret-env: {spec.name} does not sign its webhook bodies; drop --secret-env"
+            )
         return
     if not args.secret_env:
         raise ConfigurationError(
@@ -209,25 +291,32 @@ def _check_verification_options(args: argparse.Namespace) -> None:
             "(or --no-verify to skip verification).",
             provider=spec.name,
         )
-    if spec.named_schemes and args.signature_scheme is None:
-        raise ConfigurationError(
-            f"{spec.name} needs the signature construction named: pass --signature-scheme "
-            f"with one of {', '.join(spec.named_schemes)} (or --no-verify).",
-            provider=spec.name,
-        )
+    if args.provider == Provider.ANDDONE and args.signature_scheme is None:
+        raise _no_scheme(" (or --no-verify)")
+
+
+def _no_scheme(alternative: str = "") -> ConfigurationError:
+    from .anddone import ALL_SCHEMES  # noqa: PLC0415 - imports the provider on use only
+
+    names = ", ".join(str(scheme.name) for scheme in ALL_SCHEMES)
+    return ConfigurationError(
+        "anddone needs the signature construction named: pass --signature-scheme "
+        f"with one of {names}{alternative}.",
+        provider="anddone",
+    )
 
 
 def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
     headers = _headers(args, parser)
     body = _read_body(args, parser)
     provider: str = args.provider
-    _check_verification_options(args)
-    scheme = _scheme(provider, args.signature_scheme)
+    _check_verification_options(args, parser)
+    scheme = _scheme(args, parser)
     event: WebhookEvent | UnknownEvent = parse(
         provider,
         body,
         headers,
-        secret=_secrets(args),
+        secret=_secrets(args.secret_env) or None,
         verify=not args.no_verify,
         allow_unknown=args.allow_unknown,
         max_body_size=args.max_body_size,
@@ -242,6 +331,103 @@ def _parse_command(args: argparse.Namespace, parser: argparse.ArgumentParser, ou
     }
     _write(out, document, indent=2)
     return 0
+
+
+def _fields(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for number, item in enumerate(args.field, start=1):
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--field number {number} must look like KEY=VALUE")
+        if key in fields:
+            parser.error(f"--field {key} is given twice")
+        try:
+            fields[key] = json.loads(text)
+        except ValueError:  # not JSON: the text itself
+            fields[key] = text
+    return fields
+
+
+def _signing_secret(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """The secret to sign with, or ``None`` for a provider that signs nothing."""
+    spec = get_spec(args.provider)
+    if spec.verifier is None:
+        if args.secret_env is not None:
+            parser.error(
+                f"--secret-env: {spec.name} does not sign its webhook bodies; drop --secret-env"
+            )
+        return None
+    if args.secret_env is None:
+        raise ConfigurationError(
+            f"{spec.name} signs its webhooks: pass --secret-env VAR, the variable holding the "
+            "secret your app is configured with.",
+            provider=spec.name,
+        )
+    return _secrets([args.secret_env])[0]
+
+
+def _send_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
+    from .testing import build_request, event_types  # noqa: PLC0415 - used by this command only
+
+    url: str = args.url
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        parser.error("URL must start with http:// or https://")
+    provider: str = args.provider
+    if args.event not in event_types(provider):
+        parser.error(
+            f"EVENT: {provider} has no event {args.event[:64]!r}; "
+            f"choose from {', '.join(event_types(provider))}"
+        )
+    fields = _fields(args, parser)
+    try:
+        build_request(provider, args.event, **fields)  # the fields alone, before any secret
+    except ConfigurationError as error:
+        parser.error(f"--field: {error}")
+    scheme = _scheme(args, parser)
+    secret = _signing_secret(args, parser)
+    if secret is not None and scheme is None and provider == Provider.ANDDONE:
+        raise _no_scheme()
+    body, headers = build_request(
+        provider, args.event, secret=secret, signature_scheme=scheme, **fields
+    )
+    # S310: the URL's scheme was checked above (http or https, never file:).
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with _OPENER.open(request, timeout=args.timeout) as response:
+            return _show_answer(response, out)
+    except urllib.error.HTTPError as answer:  # an answer all the same: 3xx, 4xx, 5xx
+        with answer:
+            return _show_answer(answer, out)
+    except (urllib.error.URLError, OSError) as error:  # no answer; TimeoutError is an OSError
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        # The URL is not repeated: its query may hold a token.
+        sys.stderr.write(f"error: no answer from the URL: {reason}\n")
+        return EXIT_UNAVAILABLE
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Show a redirect as the answer: following it would turn the POST into a GET."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER: Final = urllib.request.build_opener(_NoRedirect())
+
+
+def _show_answer(response: HTTPResponse | urllib.error.HTTPError, out: TextIO) -> int:
+    status: int = response.status or 0
+    out.write(f"{status} {response.reason}\n")
+    location = response.headers.get("Location")
+    if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST and location:
+        out.write(f"Location: {location}\n")
+    content = response.read(_MAX_SHOWN + 1)
+    if content:
+        text = content[:_MAX_SHOWN].decode("utf-8", errors="replace")
+        out.write(text if text.endswith("\n") else text + "\n")
+        if len(content) > _MAX_SHOWN:
+            out.write(f"(the body goes on; the first {_MAX_SHOWN} bytes are shown)\n")
+    return 0 if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES else EXIT_NOT_2XX
 
 
 def _write(out: TextIO, document: object, *, indent: int | None, compact: bool = False) -> None:
@@ -285,6 +471,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "schema":
             indent: int = args.indent
             _write(out, json_schema(args.provider), indent=indent or None, compact=not indent)
+        elif args.command == "send":
+            status = _send_command(args, args.usage, out)
+            out.flush()
+            return status
         else:
             _parse_command(args, args.usage, out)
         out.flush()

@@ -167,6 +167,6 @@ SPEC: Final = ProviderSpec(
     union=AndDoneEvent,
     discriminator="EventCode",
     verifier=_VERIFIER,
-    named_schemes={f"{scheme.signed}:{scheme.key}": scheme for scheme in ALL_SCHEMES},
+    named_schemes={str(scheme.name): scheme for scheme in ALL_SCHEMES},
 )
 """How ``parse()`` handles AndDone (read by the registry; not public API)."""

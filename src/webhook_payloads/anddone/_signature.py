@@ -93,6 +93,9 @@ class KeyEncoding(str, Enum):
         return self.value
 
 
+_CONTENT_NAMES: Final = frozenset(member.value for member in SignedContent)
+_ENCODING_NAMES: Final = frozenset(member.value for member in KeyEncoding)
+
 SignedBytesFunction: TypeAlias = Callable[[bytes], bytes]
 """A function from the raw body as received to the bytes the HMAC covers."""
 
@@ -125,6 +128,47 @@ class SignatureScheme:
             raise ConfigurationError(
                 "SignatureScheme.key must be a KeyEncoding member.", provider=_PROVIDER
             )
+
+    @classmethod
+    def from_name(cls, name: str) -> SignatureScheme:
+        """The scheme named ``SIGNED:KEY``, as in settings or on the command line.
+
+        Example:
+            >>> from webhook_payloads import anddone
+            >>> scheme = anddone.SignatureScheme.from_name("body_without_signature:hex_decoded")
+            >>> scheme.key
+            <KeyEncoding.HEX_DECODED: 'hex_decoded'>
+            >>> scheme.name
+            'body_without_signature:hex_decoded'
+
+        Args:
+            name: A :class:`SignedContent` value and a :class:`KeyEncoding` value joined by
+                ``:``, such as ``"event_body:text"``.
+
+        Raises:
+            ConfigurationError: ``name`` is not one of the six names; the message lists
+                them (and does not repeat ``name``, in case a key was given by mistake).
+        """
+        names = ", ".join(f"{s}:{k}" for s in SignedContent for k in KeyEncoding)
+        # Settings may hold anything: a wrong type is named, an unknown name is not repeated.
+        if not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            given = f"a value of type {type(name).__name__}"  # type: ignore[unreachable]
+        else:
+            content, sep, encoding = name.partition(":")
+            if sep and content in _CONTENT_NAMES and encoding in _ENCODING_NAMES:
+                return cls(signed=SignedContent(content), key=KeyEncoding(encoding))
+            given = "an unknown name"
+        raise ConfigurationError(
+            f"An AndDone signature scheme name is SIGNED:KEY, one of: {names}; got {given}.",
+            provider=_PROVIDER,
+        )
+
+    @property
+    def name(self) -> str | None:
+        """``SIGNED:KEY``, the name :meth:`from_name` reads; ``None`` with your own function."""
+        if isinstance(self.signed, SignedContent):
+            return f"{self.signed}:{self.key}"
+        return None
 
     def __str__(self) -> str:
         """A short description, such as ``body_without_signature, key hex_decoded``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
@@ -31,6 +33,11 @@ __all__ = [
     "ScreeningGroupCompleted",
     "ShareBank",
 ]
+
+
+def _digest(*parts: str | None) -> str:
+    """A SHA-256 (hex) of ``parts`` as a JSON array: distinct parts give distinct digests."""
+    return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
 
 
 class PayscoreV1EventBase(WebhookEvent):
@@ -71,6 +78,16 @@ class BankEvent(ScreeningEvent):
         """The applicant's bank (the wire field ``value``)."""
         return self.value
 
+    @property
+    def idempotency_key(self) -> str:
+        """``<code>:<screening_id>:<digest>``, the digest a SHA-256 of the bank name.
+
+        One screening may report several banks, each in its own event: the bank keeps
+        them apart. The digest has a fixed length, so the key has one reading whatever
+        the screening id and the bank name contain.
+        """
+        return f"{self.event_type}:{self.screening_id}:{_digest(self.value)}"
+
 
 class Applicant(EventModel):
     """The applicant added to or removed from a screening group.
@@ -95,6 +112,23 @@ class ApplicantEvent(ScreeningEvent):
     def applicant(self) -> Applicant:
         """The applicant (the wire field ``value``)."""
         return self.value
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<code>:<screening_id>:<digest>``, the digest a SHA-256 of the applicant.
+
+        One screening may add or remove several applicants: the applicant's name, e-mail
+        and phone number keep their events apart, and appear in the key only as the
+        digest, never in clear text.
+        """
+        a = self.value
+        applicant = _digest(
+            a.applicant_first_name,
+            a.applicant_last_name,
+            a.applicant_email,
+            a.applicant_phone_number,
+        )
+        return f"{self.event_type}:{self.screening_id}:{applicant}"
 
 
 class BeginScreening(ScreeningEvent):
