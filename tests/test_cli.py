@@ -292,7 +292,9 @@ def test_signature_scheme_for_a_provider_with_one_scheme(
     assert "one signature scheme" in err
 
 
-@pytest.mark.parametrize("provider", ["mastercard", "anddone", "payscore", "payscore_v1"])
+@pytest.mark.parametrize(
+    "provider", ["mastercard", "anddone", "payscore", "payscore_v1", "mastercard_connect"]
+)
 def test_every_shipped_sample_parses_through_the_cli(
     capsys: pytest.CaptureFixture[str], provider: str
 ) -> None:
