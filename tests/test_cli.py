@@ -339,7 +339,9 @@ def test_a_secret_for_an_unsigned_provider_names_the_flag_to_drop(
     assert "cli-secret-value" not in err
 
 
-@pytest.mark.parametrize("provider", ["mastercard", "anddone", "payscore", "payscore_v1"])
+@pytest.mark.parametrize(
+    "provider", ["mastercard", "anddone", "payscore", "payscore_v1", "mastercard_connect"]
+)
 def test_every_shipped_sample_parses_through_the_cli(
     capsys: pytest.CaptureFixture[str], provider: str
 ) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import webhook_payloads
-from webhook_payloads import payscore, payscore_v1
+from webhook_payloads import mastercard_connect, payscore, payscore_v1
 
 EXPECTED = {
     "DEFAULT_MAX_BODY_SIZE",
@@ -43,7 +43,7 @@ def test_all_is_exactly_the_public_api() -> None:
 
 
 def test_public_names_have_docstrings() -> None:
-    for module in (webhook_payloads, payscore, payscore_v1):
+    for module in (webhook_payloads, payscore, payscore_v1, mastercard_connect):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
@@ -71,7 +71,8 @@ def test_import_does_not_load_provider_modules() -> None:
     code = (
         "import sys, webhook_payloads\n"
         "loaded = [m for m in sys.modules if m.startswith('webhook_payloads.')]\n"
-        "assert not any(m.split('.')[1] in {'payscore', 'payscore_v1', 'mastercard', 'anddone'}"
+        "assert not any(m.split('.')[1] in {'payscore', 'payscore_v1', 'mastercard', 'anddone',"
+        " 'mastercard_connect'}"
         " for m in loaded), loaded\n"
         "bad = {'django', 'flask', 'starlette', 'fastapi'} & set(sys.modules)\n"
         "assert not bad, bad\n"
@@ -85,6 +86,7 @@ def test_provider_enum_values() -> None:
         "payscore",
         "payscore_v1",
         "anddone",
+        "mastercard_connect",
     ]
     assert str(webhook_payloads.Provider.PAYSCORE) == "payscore"
     assert f"{webhook_payloads.Provider.PAYSCORE_V1}" == "payscore_v1"

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ._types import Body, Headers, Secrets
     from .anddone import AndDoneEvent, SignatureScheme
     from .mastercard import MastercardEvent
+    from .mastercard_connect import MastercardConnectEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
 
@@ -118,6 +119,30 @@ def parse(
 ) -> AndDoneEvent | UnknownEvent: ...
 @overload
 def parse(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: Literal[False] = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardConnectEvent: ...
+@overload
+def parse(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    body: Body,
+    headers: Headers | None = None,
+    *,
+    secret: Secrets | None = None,
+    verify: bool = True,
+    allow_unknown: bool,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    signature_scheme: object | None = None,
+) -> MastercardConnectEvent | UnknownEvent: ...
+@overload
+def parse(
     provider: str | Provider,
     body: Body,
     headers: Headers | None = None,
@@ -150,8 +175,8 @@ def parse(
     (nothing is re-serialised first), then JSON decoding and validation in one pass.
 
     Args:
-        provider: Whose webhook this is: ``"mastercard"``, ``"payscore"``, ``"payscore_v1"``,
-            ``"anddone"``, or a :class:`Provider` member.
+        provider: Whose webhook this is: ``"mastercard"``, ``"mastercard_connect"``,
+            ``"payscore"``, ``"payscore_v1"``, ``"anddone"``, or a :class:`Provider` member.
         body: The raw body exactly as received (``request.body``, ``request.get_data()``,
             ``await request.body()``); a ``str`` is encoded as UTF-8.
         headers: The request headers, any mapping, looked up case-insensitively.

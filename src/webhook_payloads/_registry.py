@@ -46,6 +46,8 @@ class Provider(str, Enum):
     """Payscore's deprecated v1 screening API; ``Verification-Signature`` header."""
     ANDDONE = "anddone"
     """AndDone webhooks; in-body ``Signature``."""
+    MASTERCARD_CONNECT = "mastercard_connect"
+    """Mastercard Open Finance US Connect webhooks; ``X-Finicity-Signature`` header."""
 
     def __str__(self) -> str:
         """The plain id, so f-strings and logs show ``payscore``, not ``Provider.PAYSCORE``."""
@@ -150,6 +152,7 @@ _SPEC_MODULES: Final[Mapping[Provider, str]] = MappingProxyType(
         Provider.PAYSCORE: "webhook_payloads.payscore",
         Provider.PAYSCORE_V1: "webhook_payloads.payscore_v1",
         Provider.ANDDONE: "webhook_payloads.anddone",
+        Provider.MASTERCARD_CONNECT: "webhook_payloads.mastercard_connect",
     }
 )
 

@@ -29,12 +29,13 @@ SCRIPT = textwrap.dedent(
     import webhook_payloads.integrations
     import webhook_payloads.pytest_plugin
     from webhook_payloads._registry import get_spec
-    from webhook_payloads.testing import build_request, event_types, is_signed, providers
+    from webhook_payloads._samples import sample_names
+    from webhook_payloads.testing import build_request, is_signed, providers
 
     for provider in providers():
         scheme = next(iter(get_spec(provider).named_schemes.values()), None)
         options = {"secret": "ab" * 32, "signature_scheme": scheme} if is_signed(provider) else {}
-        for event_type in event_types(provider):
+        for event_type in sample_names(provider):
             body, headers = build_request(provider, event_type, **options)
             assert webhook_payloads.parse(provider, body, headers, **options)
 
