@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._types import Body, Headers, Secrets
     from .anddone import AndDoneEvent, SignatureScheme
     from .mastercard import MastercardEvent
+    from .mastercard_connect import MastercardConnectEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
 
@@ -50,8 +51,8 @@ class Webhook(Generic[EventT_co]):
     provider and options, never the secret.
 
     Args:
-        provider: Whose webhooks: ``"mastercard"``, ``"payscore"``, ``"payscore_v1"``,
-            ``"anddone"``, or a :class:`Provider` member.
+        provider: Whose webhooks: ``"mastercard"``, ``"mastercard_connect"``,
+            ``"payscore"``, ``"payscore_v1"``, ``"anddone"``, or a :class:`Provider` member.
         secret: The signing secret (``str`` or ``bytes``), or a list or tuple of them to
             allow key rotation.
         verify: ``False`` skips signature checking. It must be written out: a signed
@@ -117,6 +118,28 @@ class Webhook(Generic[EventT_co]):
     def __init__(
         self: Webhook[MastercardEvent | UnknownEvent],
         provider: Literal["mastercard", Provider.MASTERCARD],
+        *,
+        secret: Secrets | None = None,
+        verify: bool = True,
+        allow_unknown: bool,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        signature_scheme: object | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Webhook[MastercardConnectEvent],
+        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+        *,
+        secret: Secrets | None = None,
+        verify: bool = True,
+        allow_unknown: Literal[False] = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        signature_scheme: object | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Webhook[MastercardConnectEvent | UnknownEvent],
+        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
         *,
         secret: Secrets | None = None,
         verify: bool = True,

@@ -13,7 +13,7 @@ from typing import Literal
 
 from typing_extensions import assert_never, assert_type
 
-from webhook_payloads import Provider, UnknownEvent, parse
+from webhook_payloads import Provider, UnknownEvent, Webhook, parse
 from webhook_payloads import mastercard_connect as connect
 from webhook_payloads.mastercard_connect import (
     AccountsAdded,
@@ -44,6 +44,9 @@ def literal_and_enum(body: bytes, headers: dict[str, str]) -> None:
         parse("mastercard_connect", body, verify=False, allow_unknown=True),
         MastercardConnectEvent | UnknownEvent,
     )
+    connect_webhook = Webhook("mastercard_connect", secret=["new", "old"])
+    assert_type(connect_webhook, Webhook[MastercardConnectEvent])
+    assert_type(connect_webhook.parse(body, headers), MastercardConnectEvent)
 
 
 def fields(event: AccountsAdded, ping: Ping, done: ConnectDone) -> None:

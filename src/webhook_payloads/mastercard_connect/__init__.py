@@ -58,9 +58,7 @@ from ._events import (
 )
 
 if TYPE_CHECKING:
-    from .._headers import Headers
-    from .._parse import Body
-    from .._signing import Secret, Secrets
+    from .._types import Body, Headers, Secrets
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -101,12 +99,12 @@ SIGNATURE_HEADER: Final = "X-Finicity-Signature"
 _SCHEME: Final = HexHeaderScheme(provider="mastercard_connect", header=SIGNATURE_HEADER)
 
 
-def sign(body: Body, secret: Secret) -> str:
+def sign(body: Body, secret: Secrets) -> str:
     """The ``X-Finicity-Signature`` value Mastercard would send for ``body``.
 
     Args:
         body: The exact bytes to send (a ``str`` is encoded as UTF-8).
-        secret: Your Mastercard partner secret.
+        secret: Your Mastercard partner secret; of a rotation list, the first (current) one.
 
     Returns:
         The hex HMAC-SHA256 of ``body``.
@@ -114,7 +112,7 @@ def sign(body: Body, secret: Secret) -> str:
     return _SCHEME.sign(body, secret)
 
 
-def signed_headers(body: Body, secret: Secret) -> dict[str, str]:
+def signed_headers(body: Body, secret: Secrets) -> dict[str, str]:
     """Headers for a request carrying ``body`` as Mastercard Connect would sign it (for tests)."""
     return _SCHEME.signed_headers(body, secret)
 

@@ -11,13 +11,13 @@ sandbox. Where no example shows a payload, the payload is open: whatever arrives
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, NoReturn, TypeAlias
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic_core import to_json
 
-from .._base import OPEN_ENUM, EventModel, WebhookEvent
+from .._base import NUMBER_AS_TEXT, OPEN_ENUM, EventModel, JsonValue, WebhookEvent
 
 __all__ = [
     "AccountDetail",
@@ -56,12 +56,11 @@ with it take any string."""
 # decimal text (customerId is a number in the report webhooks), and json_schema() says so.
 _Id: TypeAlias = Annotated[
     str,
-    Field(coerce_numbers_to_str=True),
+    NUMBER_AS_TEXT,
     WithJsonSchema({"type": ["string", "number"]}, mode="validation"),
 ]
 _OptionalId: TypeAlias = Annotated[
-    str | None,
-    Field(coerce_numbers_to_str=True),
+    Annotated[str, NUMBER_AS_TEXT] | None,
     WithJsonSchema({"type": ["string", "number", "null"]}, mode="validation"),
 ]
 
@@ -76,7 +75,10 @@ class AccountDetail(_ConnectModel):
 
     available_balance_amount: float | None = None
     """The available balance."""
-    period_interest_rate: Annotated[str | None, Field(coerce_numbers_to_str=True)] = None
+    period_interest_rate: Annotated[
+        Annotated[str, NUMBER_AS_TEXT] | None,
+        WithJsonSchema({"type": ["string", "number", "null"]}, mode="validation"),
+    ] = None
     """The interest rate, as text (``"4.5"`` in Mastercard's example)."""
 
 
@@ -203,7 +205,7 @@ class MastercardConnectEventBase(WebhookEvent, _ConnectModel):
 
     consumer_id: str | None = None
     """The consumer (the person reports are about), when one exists."""
-    webhook_data: dict[str, Any] | None = Field(default=None, repr=False)
+    webhook_data: dict[str, JsonValue] | None = Field(default=None, repr=False)
     """Your ``webhookData`` object, as given."""
 
 
