@@ -504,3 +504,12 @@ def test_an_unknown_scheme_name_lists_the_valid_ones(name: str) -> None:
 def test_a_scheme_name_of_the_wrong_type_is_named(value: object) -> None:
     with pytest.raises(ConfigurationError, match=f"type {type(value).__name__}"):
         SignatureScheme.from_name(value)  # type: ignore[arg-type]
+
+
+def test_signing_helpers_take_a_rotation_list_and_sign_with_its_first_key() -> None:
+    scheme = ALL_SCHEMES[0]
+    other = "6c" * 32
+    assert sign(BODY, [KEY, other], scheme) == sign(BODY, KEY, scheme)
+    anddone.verify_signature(sign(BODY, [KEY, other], scheme), [other, KEY], scheme)
+    with pytest.raises(ConfigurationError, match="not memoryview"):
+        sign(BODY, memoryview(KEY.encode()), scheme)  # type: ignore[arg-type]

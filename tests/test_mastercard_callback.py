@@ -167,3 +167,30 @@ def test_only_the_canonical_token_text_verifies() -> None:
         with pytest.raises(SignatureError) as caught:
             verify_callback_token("req-7", variant, KEY)
         assert caught.value.reason == "malformed"
+
+
+def test_a_rotation_list_makes_tokens_with_its_first_key() -> None:
+    assert callback_token("r-1", ["new" * 11, "old" * 11]) == callback_token("r-1", "new" * 11)
+    url = callback_url("https://example.com/h", "r-1", ("new" * 11, "old" * 11))
+    assert verify_callback_url(url, "new" * 11) == "r-1"
+
+
+@pytest.mark.parametrize(
+    ("reference", "token", "named"),
+    [("r", 5, "int"), (b"r", "t" * 43, "bytes"), ("r", b"t" * 43, "bytes"), (["r"], None, "list")],
+)
+def test_a_reference_or_token_of_the_wrong_type_is_a_configuration_error(
+    reference: object, token: object, named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"not {named}"):
+        verify_callback_token(reference, token, "k" * 32)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key", [memoryview(b"k" * 32), {"k": "v"}, 5, [b"k" * 32, None]])
+def test_a_key_of_the_wrong_type_is_named(key: object) -> None:
+    for call in (
+        lambda: callback_token("r", key),  # type: ignore[arg-type]
+        lambda: verify_callback_token("r", "t" * 43, key),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ConfigurationError, match=f"not {type(key).__name__}|not NoneType"):
+            call()

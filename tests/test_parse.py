@@ -23,9 +23,16 @@ from webhook_payloads import (
     WebhookError,
     parse,
 )
+from webhook_payloads._registry import get_spec
+from webhook_payloads._samples import sample_body, sample_names
 from webhook_payloads.payscore import ReportReady, VerificationStarted, signed_headers
+from webhook_payloads.testing import providers
 
 STARTED = b'{"code": "VERIFICATION_STARTED", "verification_id": "v-1"}'
+# Samples of the providers whose wire names differ from the attribute names.
+ALIASED_SAMPLES = [
+    (p, e) for p in providers() if get_spec(p).attribute_names for e in sample_names(p)
+]
 
 
 @pytest.mark.parametrize("provider", ["payscore", Provider.PAYSCORE])
@@ -378,3 +385,68 @@ def test_an_unknown_event_is_hashable_and_restores_from_its_json(provider: Provi
     assert hash(first) == hash(again)
     assert len({first, again}) == 1
     assert UnknownEvent.model_validate_json(first.model_dump_json()) == first
+
+
+# --- wire names only, finite numbers, repeated keys ---------------------------------------
+
+
+def test_attribute_names_are_not_read_from_a_body() -> None:
+    # Attribute names are for building events in Python; a body has the provider's names.
+    for body in (
+        b'{"event_name": "done", "id": "x", "status": "s"}',
+        b'{"eventName": "done", "id": "x", "status": "s", "consumer_ssn": "9999"}',
+    ):
+        with pytest.raises(PayloadValidationError) as caught:
+            parse("mastercard", body)
+        (error,) = caught.value.errors
+        assert error["type"] == "attribute_name_key"
+        assert "9999" not in str(caught.value)
+    # The discriminator's attribute name beside the wire name points at the right key.
+    with pytest.raises(PayloadValidationError) as caught:
+        parse(
+            "mastercard", b'{"eventName": "done", "event_name": "failed", "id": "x", "status": "s"}'
+        )
+    assert caught.value.errors[0]["loc"] == ("event_name",)
+    assert str(caught.value) == (
+        "Webhook payload failed validation at event_name: Only wire names are accepted; this "
+        "is the attribute name of 'eventName'; see .errors for every failing field."
+    )
+
+
+@pytest.mark.parametrize(("provider", "event_type"), ALIASED_SAMPLES, ids=str)
+def test_renaming_any_wire_key_to_its_attribute_name_is_refused(
+    provider: str, event_type: str
+) -> None:
+    sample = json.loads(sample_body(provider, event_type))
+    spec = get_spec(provider)
+    wire_to_attribute = {wire: name for name, wire in spec.attribute_names.items()}
+    renamed = 0
+    for wire in sample:
+        if wire in wire_to_attribute:
+            body = {wire_to_attribute[wire] if k == wire else k: v for k, v in sample.items()}
+            with pytest.raises(PayloadValidationError):
+                parse(provider, json.dumps(body), verify=False)
+            renamed += 1
+    assert renamed
+
+
+def test_a_numeric_customer_id_must_be_finite() -> None:
+    base = b'{"eventName": "done", "id": "x", "status": "s", "customerId": %s}'
+    assert parse("mastercard", base % b"1463546").customer_id == "1463546"
+    assert parse("mastercard", base % b'"inf"').customer_id == "inf"  # a string is a string
+    for number in (b"1e999", b"-1e999", b"NaN", b"Infinity"):
+        with pytest.raises(PayloadValidationError) as caught:
+            parse("mastercard", base % number)
+        assert caught.value.errors[0]["loc"] == ("customerId",)
+
+
+def test_the_last_of_repeated_keys_wins_on_every_supported_pydantic() -> None:
+    # pydantic 2.8 kept the first; from 2.11, the lowest version supported, the last wins,
+    # as in JavaScript's JSON.parse and Python's json module.
+    event = parse(
+        "payscore",
+        b'{"code": "VERIFICATION_STARTED", "verification_id": "a", "verification_id": "b"}',
+        verify=False,
+    )
+    assert event.verification_id == "b"  # type: ignore[union-attr]
+    assert event == parse("payscore", event.model_dump_json(by_alias=True), verify=False)
