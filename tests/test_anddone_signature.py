@@ -510,6 +510,6 @@ def test_signing_helpers_take_a_rotation_list_and_sign_with_its_first_key() -> N
     scheme = ALL_SCHEMES[0]
     other = "6c" * 32
     assert sign(BODY, [KEY, other], scheme) == sign(BODY, KEY, scheme)
-    anddone.verify_signature(sign(BODY, [KEY, other], scheme), [other, KEY], scheme)
+    verify_signature(sign(BODY, [KEY, other], scheme), [other, KEY], scheme)
     with pytest.raises(ConfigurationError, match="not memoryview"):
         sign(BODY, memoryview(KEY.encode()), scheme)  # type: ignore[arg-type]
