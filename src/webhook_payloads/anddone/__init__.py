@@ -1,4 +1,4 @@
-r"""AndDone webhooks: the report module (``ReportGenerated``, ``...WithNoData``, ``...Failed``).
+r"""AndDone webhooks: the report, transaction, refund and chargeback modules.
 
 AndDone puts an HMAC-SHA256 ``Signature`` (base64) inside the JSON body, keyed with the hex
 key you set for the endpoint in AndDone's portal. AndDone does not publish which bytes it
@@ -20,7 +20,8 @@ Example:
     ...     key,
     ...     scheme,
     ... )
-    >>> event = anddone.parse(body, secret=key, signature_scheme=scheme)
+    >>> from webhook_payloads import parse
+    >>> event = parse("anddone", body, secret=key, signature_scheme=scheme)
     >>> event.report_generation_log_id
     'evGYDYL8'
 """
@@ -42,12 +43,34 @@ from ._events import (
     AndDoneDateTime,
     AndDoneEvent,
     AndDoneEventBase,
+    ChargebackEventBody,
+    Money,
     NotificationType,
+    PaymentEventBase,
+    PaymentEventBody,
+    PaymentMethod,
+    RefundEventBase,
+    RefundEventBody,
+    ReportEventBase,
     ReportEventBody,
     ReportGenerated,
     ReportGeneratedWithNoData,
     ReportGenerationFailed,
+    TransactionAuthorized,
+    TransactionCancelled,
+    TransactionChargeback,
+    TransactionEventBase,
+    TransactionEventBody,
+    TransactionFailed,
+    TransactionOrigin,
+    TransactionRefundAccepted,
+    TransactionRefundFailed,
+    TransactionRefundInitiated,
+    TransactionRefundSuccess,
+    TransactionStatus,
+    TransactionSuccess,
     format_datetime,
+    read_datetime,
 )
 from ._signature import (
     SIGNATURE_FIELD,
@@ -72,8 +95,16 @@ __all__ = [
     "AndDoneDateTime",
     "AndDoneEvent",
     "AndDoneEventBase",
+    "ChargebackEventBody",
     "KeyEncoding",
+    "Money",
     "NotificationType",
+    "PaymentEventBase",
+    "PaymentEventBody",
+    "PaymentMethod",
+    "RefundEventBase",
+    "RefundEventBody",
+    "ReportEventBase",
     "ReportEventBody",
     "ReportGenerated",
     "ReportGeneratedWithNoData",
@@ -81,9 +112,23 @@ __all__ = [
     "SignatureScheme",
     "SignedBytesFunction",
     "SignedContent",
+    "TransactionAuthorized",
+    "TransactionCancelled",
+    "TransactionChargeback",
+    "TransactionEventBase",
+    "TransactionEventBody",
+    "TransactionFailed",
+    "TransactionOrigin",
+    "TransactionRefundAccepted",
+    "TransactionRefundFailed",
+    "TransactionRefundInitiated",
+    "TransactionRefundSuccess",
+    "TransactionStatus",
+    "TransactionSuccess",
     "format_datetime",
     "matching_schemes",
     "parse",
+    "read_datetime",
     "sign",
     "signed_bytes",
     "verify_signature",
