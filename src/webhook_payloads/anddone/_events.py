@@ -490,9 +490,9 @@ class ChargebackEventBody(PaymentEventBody):
     settlement_date: str | None = None
     """When the payment's funds were settled, as sent."""
     mask_account: str | None = Field(default=None, repr=False)
-    """The account number, partly masked; kept out of ``repr()``."""
+    """The account number, partly masked."""
     routing_number: str | None = Field(default=None, repr=False)
-    """The bank's routing number; kept out of ``repr()``."""
+    """The bank's routing number."""
     chargeback_amount: Money | None = None
     """The amount charged back."""
     chargedback_date: str | None = None
