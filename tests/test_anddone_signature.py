@@ -407,10 +407,10 @@ def test_a_hex_key_that_decodes_to_nothing_is_refused() -> None:
 
 
 def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_read() -> None:
-    # docs/providers/anddone.md: transaction-module bodies carry no Signature, and with
-    # verification on the signature comes first, whatever allow_unknown says.
+    # docs/providers/anddone.md: with verification on, the signature comes first, whatever
+    # allow_unknown says, so a module the library does not model (Void) needs its Signature.
     body = (
-        b'{"EventCode": "TransactionSuccess", "EventDateTime": "12-15-2023 00:02:51",'
+        b'{"EventCode": "TransactionVoided", "EventDateTime": "12-15-2023 00:02:51",'
         b' "EventBody": {}}'
     )
     scheme = SignatureScheme(
@@ -420,7 +420,7 @@ def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_
         parse("anddone", body, secret=KEY, signature_scheme=scheme, allow_unknown=True)
     assert (caught.value.reason, caught.value.http_status) == ("missing", 401)
     unknown = parse("anddone", body, verify=False, allow_unknown=True)
-    assert unknown.event_type == "TransactionSuccess"
+    assert unknown.event_type == "TransactionVoided"
 
 
 def test_only_the_canonical_signature_text_verifies() -> None:

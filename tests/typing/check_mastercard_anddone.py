@@ -1,11 +1,19 @@
 """Checked by mypy --strict and pyright strict (not run by pytest): what users' checkers infer."""
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
 from typing_extensions import assert_type
 
 from webhook_payloads import Provider, UnknownEvent, Webhook, anddone, mastercard, parse
-from webhook_payloads.anddone import AndDoneEvent, ReportGenerated, SignatureScheme
+from webhook_payloads.anddone import (
+    AndDoneEvent,
+    RefundEventBase,
+    ReportGenerated,
+    SignatureScheme,
+    TransactionChargeback,
+)
 from webhook_payloads.mastercard import MastercardEvent, ReportDone, ReportFamily
 
 
@@ -50,10 +58,26 @@ def anddone_events(body: bytes, scheme: SignatureScheme) -> None:
     anddone_webhook = Webhook("anddone", secret="ab", signature_scheme=scheme)
     assert_type(anddone_webhook, Webhook[AndDoneEvent])
     assert_type(anddone_webhook.parse(body), AndDoneEvent)
-    assert_type(event.event_date_time, datetime)
-    assert_type(event.report_generation_log_id, str | None)
+    assert_type(event.event_date_time, datetime | None)
+    assert_type(event.event_date_time_text, str)
+    assert_type(event.idempotency_key, str)
     if isinstance(event, ReportGenerated):
+        assert_type(event.event_date_time, datetime)
+        assert_type(event.report_generation_log_id, str | None)
         assert_type(event.event_body.report_access_url, str | None)
+    elif isinstance(event, TransactionChargeback):
+        assert_type(event.event_body.amount, Decimal | None)
+    elif isinstance(event, RefundEventBase):
+        assert_type(event.event_body.reference_transaction_id, str | None)
+        assert_type(
+            event.event_code,
+            Literal[
+                "TransactionRefundInitiated",
+                "TransactionRefundAccepted",
+                "TransactionRefundSuccess",
+                "TransactionRefundFailed",
+            ],
+        )
 
 
 def anddone_schemes(body: bytes) -> None:

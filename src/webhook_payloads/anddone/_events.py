@@ -1,4 +1,8 @@
-"""AndDone report webhook models: seed page "Report Webhook Payloads"."""
+"""AndDone webhook models: the report, transaction, refund and chargeback modules.
+
+Sources: the seed page "Report Webhook Payloads", and AndDone's pages "Transaction Webhook
+Payloads" (version 1), "Refund Webhook Payloads" and "Chargeback Webhook Payloads".
+"""
 
 # The wire names come from one alias generator (PascalCase) per provider, so the pydantic
 # mypy plugin cannot see them statically; populate_by_name lets code build models by
@@ -8,9 +12,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
 
 from pydantic import (
@@ -34,12 +40,34 @@ __all__ = [
     "AndDoneDateTime",
     "AndDoneEvent",
     "AndDoneEventBase",
+    "ChargebackEventBody",
+    "Money",
     "NotificationType",
+    "PaymentEventBase",
+    "PaymentEventBody",
+    "PaymentMethod",
+    "RefundEventBase",
+    "RefundEventBody",
+    "ReportEventBase",
     "ReportEventBody",
     "ReportGenerated",
     "ReportGeneratedWithNoData",
     "ReportGenerationFailed",
+    "TransactionAuthorized",
+    "TransactionCancelled",
+    "TransactionChargeback",
+    "TransactionEventBase",
+    "TransactionEventBody",
+    "TransactionFailed",
+    "TransactionOrigin",
+    "TransactionRefundAccepted",
+    "TransactionRefundFailed",
+    "TransactionRefundInitiated",
+    "TransactionRefundSuccess",
+    "TransactionStatus",
+    "TransactionSuccess",
     "format_datetime",
+    "read_datetime",
 ]
 
 DATETIME_FORMAT: Final = "%m-%d-%Y %H:%M:%S"
@@ -77,6 +105,37 @@ def format_datetime(value: datetime) -> str:
     )
 
 
+def read_datetime(text: str | None) -> datetime | None:
+    """``text`` read as ``MM-DD-YYYY HH:MM:SS`` into a naive ``datetime``, else ``None``.
+
+    ``None`` for any other text, an impossible date included: AndDone's payment modules
+    keep their date fields (and ``EventDateTime``) as the text sent, and this reads them.
+
+    Example:
+        >>> from webhook_payloads.anddone import read_datetime
+        >>> read_datetime("12-15-2023 00:02:51")
+        datetime.datetime(2023, 12, 15, 0, 2, 51)
+        >>> read_datetime("2023-12-15T00:02:51") is None
+        True
+    """
+    if text is None or _DATETIME_TEXT.fullmatch(text) is None:
+        return None
+    try:
+        # The pattern has put two ASCII digits (four for the year) at each place, so this
+        # reads what strptime(text, DATETIME_FORMAT) reads, at a quarter of its cost; an
+        # impossible date or time is a ValueError either way. Naive: AndDone states no zone.
+        return datetime(
+            int(text[6:10]),
+            int(text[0:2]),
+            int(text[3:5]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+        )
+    except ValueError:
+        return None
+
+
 def _parse_datetime(value: object) -> object:
     if isinstance(value, datetime):
         if value.tzinfo is not None or value.microsecond:
@@ -85,26 +144,12 @@ def _parse_datetime(value: object) -> object:
                 "AndDone date-times are naive and have whole seconds",
             )
         return value
-    if not isinstance(value, str) or _DATETIME_TEXT.fullmatch(value) is None:
-        raise PydanticCustomError(
-            "anddone_datetime", "Input should be a date-time as MM-DD-YYYY HH:MM:SS"
-        )
-    try:
-        # The pattern has put two ASCII digits (four for the year) at each place, so this
-        # reads what strptime(value, DATETIME_FORMAT) reads, at a quarter of its cost; an
-        # impossible date or time is a ValueError either way. Naive: AndDone states no zone.
-        return datetime(
-            int(value[6:10]),
-            int(value[0:2]),
-            int(value[3:5]),
-            int(value[11:13]),
-            int(value[14:16]),
-            int(value[17:19]),
-        )
-    except ValueError:
+    read = read_datetime(value) if isinstance(value, str) else None
+    if read is None:
         raise PydanticCustomError(
             "anddone_datetime", "Input should be a valid date-time as MM-DD-YYYY HH:MM:SS"
-        ) from None
+        )
+    return read
 
 
 AndDoneDateTime: TypeAlias = Annotated[
@@ -293,10 +338,17 @@ AdditionalFields: TypeAlias = Annotated[
 
 
 class AndDoneEventBase(WebhookEvent, _AndDoneModel):
-    """The envelope every AndDone report event shares; one subclass per ``EventCode``."""
+    """What every AndDone event shares, whatever its module; one subclass per ``EventCode``."""
 
     event_type_field: ClassVar[str] = "event_code"
     provider: ClassVar[str] = "anddone"
+
+    signature: str | None = Field(default=None, repr=False)
+    """The ``Signature`` as sent; kept out of ``repr()``."""
+
+
+class ReportEventBase(AndDoneEventBase):
+    """The envelope of the report events (``ReportGenerated`` and the two others)."""
 
     event_date_time: AndDoneDateTime
     """When the event happened: a naive ``datetime``, as AndDone states no time zone."""
@@ -304,8 +356,6 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
     """The report's details (sent as an object, or as an array of one object)."""
     additional_fields: AdditionalFields = ()
     """``AdditionalFields``, decoded from the JSON text AndDone sends."""
-    signature: str | None = Field(default=None, repr=False)
-    """The ``Signature`` as sent; kept out of ``repr()``."""
 
     @property
     def event_date_time_text(self) -> str:
@@ -331,19 +381,19 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
         return f"{self.event_type}:{self.event_body.report_id}:{run}"
 
 
-class ReportGenerated(AndDoneEventBase):
+class ReportGenerated(ReportEventBase):
     """A report was generated (``Report.OnReportGeneration``); download it."""
 
     event_code: Literal["ReportGenerated"]
 
 
-class ReportGeneratedWithNoData(AndDoneEventBase):
+class ReportGeneratedWithNoData(ReportEventBase):
     """A report was generated but holds no data (``Report.OnGenerationWithNoData``)."""
 
     event_code: Literal["ReportGeneratedWithNoData"]
 
 
-class ReportGenerationFailed(AndDoneEventBase):
+class ReportGenerationFailed(ReportEventBase):
     """A report failed to generate (``Report.OnReportGenerationFailed``).
 
     The cause is in ``event_body.reason_code`` and ``event_body.error_message``.
@@ -352,8 +402,257 @@ class ReportGenerationFailed(AndDoneEventBase):
     event_code: Literal["ReportGenerationFailed"]
 
 
+# --- the payment modules: Transaction, Refund, Chargeback ------------------------------------
+
+
+def _money_as_json(value: Decimal) -> float | str:
+    # AndDone sends amounts as JSON numbers: written back as one when a float holds the
+    # value exactly, else as text (which parse() reads back to the same Decimal).
+    number = float(value)
+    return number if Decimal(repr(number)) == value else str(value)
+
+
+Money: TypeAlias = Annotated[
+    Decimal, PlainSerializer(_money_as_json, return_type=float | str, when_used="json")
+]
+"""An amount of money: a ``Decimal`` read from the number (or numeric text) AndDone sends."""
+
+PaymentMethod: TypeAlias = Literal["ACH"]
+"""The ``PaymentMethod`` AndDone's chargeback table gives as an example. Others come:
+fields typed with it also take ``str``."""
+
+TransactionStatus: TypeAlias = Literal["Chargeback"]
+"""The ``TransactionStatus`` AndDone's chargeback table gives as an example. Others come:
+fields typed with it also take ``str``."""
+
+TransactionOrigin: TypeAlias = Literal["WEB", "CCD", "PPD"]
+"""The ``TransactionOrigin`` values AndDone's chargeback table gives as examples (ACH
+entry classes). Others come: fields typed with it also take ``str``."""
+
+
+class PaymentEventBody(_AndDoneModel):
+    """What the ``EventBody`` of every payment module has: the rows common to their tables.
+
+    AndDone's tables have no "required" column, so every field may be absent or ``null``.
+    Date fields are kept as the text sent; :func:`read_datetime` reads them.
+    """
+
+    merchant_id: str | None = None
+    """The merchant's id (8 characters)."""
+    merchant_reference: str | None = None
+    """The transaction's reference, assigned by the merchant."""
+    transaction_date: str | None = None
+    """When the transaction was processed, as sent (in :attr:`time_zone`)."""
+    time_zone: str | None = None
+    """The time zone of :attr:`transaction_date`, such as ``Eastern``."""
+    reason_code: str | None = None
+    """A reason code, for failures and chargebacks."""
+
+
+class TransactionEventBody(PaymentEventBody):
+    """``EventBody`` of the transaction events (AndDone's table, version 1)."""
+
+    transaction_id: str | None = None
+    """AndDone's id of the transaction (36 characters)."""
+    psp_reference: str | None = Field(default=None, alias="PSPReference")
+    """The payment service provider's reference."""
+    error_message: str | None = None
+    """What went wrong, for ``TransactionFailed``."""
+
+
+class RefundEventBody(PaymentEventBody):
+    """``EventBody`` of the refund events."""
+
+    reference_transaction_id: str | None = None
+    """AndDone's id of the payment that was refunded (36 characters)."""
+    psp_reference: str | None = Field(default=None, alias="PSPReference")
+    """The payment service provider's reference."""
+    error_message: str | None = None
+    """What went wrong, for ``TransactionRefundFailed``."""
+
+
+class ChargebackEventBody(PaymentEventBody):
+    """``EventBody`` of ``TransactionChargeback``.
+
+    The bank account fields are kept out of ``repr()``.
+    """
+
+    transaction_id: str | None = None
+    """AndDone's id of the payment charged back (36 characters)."""
+    amount: Money | None = None
+    """The payment's amount."""
+    payment_method: Annotated[PaymentMethod | str | None, OPEN_ENUM] = None
+    """How it was paid, such as ``ACH``; an open string."""
+    transaction_status: Annotated[TransactionStatus | str | None, OPEN_ENUM] = None
+    """The transaction's status, such as ``Chargeback``; an open string."""
+    transaction_origin: Annotated[TransactionOrigin | str | None, OPEN_ENUM] = None
+    """Where the transaction came from, such as ``WEB``, ``CCD`` or ``PPD``; an open string."""
+    settlement_date: str | None = None
+    """When the payment's funds were settled, as sent."""
+    mask_account: str | None = Field(default=None, repr=False)
+    """The account number, partly masked."""
+    routing_number: str | None = Field(default=None, repr=False)
+    """The bank's routing number."""
+    chargeback_amount: Money | None = None
+    """The amount charged back."""
+    chargedback_date: str | None = None
+    """When the chargeback happened, as sent (AndDone spells it ``ChargedbackDate``)."""
+    reason: str | None = None
+    """The chargeback's reason."""
+    reason_description: str | None = None
+    """The reason, described."""
+
+
+class PaymentEventBase(AndDoneEventBase):
+    """The envelope of the transaction, refund and chargeback events.
+
+    ``EventDateTime`` is kept as the text sent, whatever its form: AndDone's tables give it
+    19 or 36 characters, and a form not seen yet must not make a payment unreadable.
+    :attr:`event_date_time` reads the documented form.
+    """
+
+    event_date_time_text: str = Field(alias="EventDateTime")
+    """``EventDateTime`` exactly as sent."""
+
+    @property
+    def event_date_time(self) -> datetime | None:
+        """``EventDateTime`` as a naive ``datetime``; ``None`` if not ``MM-DD-YYYY HH:MM:SS``."""
+        return read_datetime(self.event_date_time_text)
+
+    def _key(self, identifier: str | None, *others: str | None) -> str:
+        # An event without its identifier is told apart by everything it carries instead,
+        # so that two such events never share a key.
+        if identifier is None:
+            body = self.model_dump_json(by_alias=True, include={"event_body"})
+            return f"{self.event_type}:sha256:{hashlib.sha256(body.encode()).hexdigest()}"
+        return ":".join((self.event_type, identifier, *(other or "" for other in others)))
+
+
+class TransactionEventBase(PaymentEventBase):
+    """The envelope of the transaction events: a payment's progress."""
+
+    event_body: Annotated[
+        TransactionEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)
+    ]
+    """The transaction's details (sent as an object, or as an array of one object)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<EventCode>:<TransactionId>``.
+
+        Without a ``TransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        """
+        return self._key(self.event_body.transaction_id)
+
+
+class TransactionAuthorized(TransactionEventBase):
+    """A payment was authorised (``Transaction.OnAuthorized``)."""
+
+    event_code: Literal["TransactionAuthorized"]
+
+
+class TransactionSuccess(TransactionEventBase):
+    """A payment was processed successfully (``Transaction.OnSuccess``)."""
+
+    event_code: Literal["TransactionSuccess"]
+
+
+class TransactionFailed(TransactionEventBase):
+    """A payment failed (``Transaction.OnFailed``).
+
+    The cause is in ``event_body.reason_code`` and ``event_body.error_message``.
+    """
+
+    event_code: Literal["TransactionFailed"]
+
+
+class TransactionCancelled(TransactionEventBase):
+    """A payment was cancelled (``Transaction.OnCancellation``)."""
+
+    event_code: Literal["TransactionCancelled"]
+
+
+class RefundEventBase(PaymentEventBase):
+    """The envelope of the refund events: a refund's progress."""
+
+    event_body: Annotated[RefundEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)]
+    """The refund's details (sent as an object, or as an array of one object)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<EventCode>:<ReferenceTransactionId>:<PSPReference>:<TransactionDate>``.
+
+        A payment may be refunded more than once, so the refunded payment's id alone would
+        merge its refunds: the key adds what tells one refund from another. Without a
+        ``ReferenceTransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        """
+        body = self.event_body
+        return self._key(body.reference_transaction_id, body.psp_reference, body.transaction_date)
+
+
+class TransactionRefundInitiated(RefundEventBase):
+    """The merchant asked for a refund (``Transaction.OnRefundInitiated``)."""
+
+    event_code: Literal["TransactionRefundInitiated"]
+
+
+class TransactionRefundAccepted(RefundEventBase):
+    """A refund was accepted for processing (``Transaction.OnRefundAccepted``)."""
+
+    event_code: Literal["TransactionRefundAccepted"]
+
+
+class TransactionRefundSuccess(RefundEventBase):
+    """A refund was paid in full (``Transaction.OnRefundSuccess``)."""
+
+    event_code: Literal["TransactionRefundSuccess"]
+
+
+class TransactionRefundFailed(RefundEventBase):
+    """A refund failed (``Transaction.OnRefund.Failed``).
+
+    The cause is in ``event_body.reason_code`` and ``event_body.error_message``.
+    """
+
+    event_code: Literal["TransactionRefundFailed"]
+
+
+class TransactionChargeback(PaymentEventBase):
+    """A payment was charged back (``Transaction.OnChargeback``).
+
+    The cause is in ``event_body.reason_code``, ``reason`` and ``reason_description``.
+    """
+
+    event_code: Literal["TransactionChargeback"]
+    event_body: Annotated[
+        ChargebackEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)
+    ]
+    """The chargeback's details (sent as an object, or as an array of one object)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<EventCode>:<TransactionId>:<ChargedbackDate>``.
+
+        The date tells apart two chargebacks of one payment. Without a ``TransactionId``:
+        ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        """
+        body = self.event_body
+        return self._key(body.transaction_id, body.chargedback_date)
+
+
 AndDoneEvent: TypeAlias = Annotated[
-    ReportGenerated | ReportGeneratedWithNoData | ReportGenerationFailed,
+    ReportGenerated
+    | ReportGeneratedWithNoData
+    | ReportGenerationFailed
+    | TransactionAuthorized
+    | TransactionSuccess
+    | TransactionFailed
+    | TransactionCancelled
+    | TransactionRefundInitiated
+    | TransactionRefundAccepted
+    | TransactionRefundSuccess
+    | TransactionRefundFailed
+    | TransactionChargeback,
     Field(discriminator="event_code"),
 ]
-"""Any AndDone report event, discriminated on ``EventCode``."""
+"""Any AndDone event (report, transaction, refund, chargeback), discriminated on ``EventCode``."""
