@@ -32,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,12 @@ import expert_mastercard  # noqa: E402 - the baselines sit next to this script
 import expert_payscore  # noqa: E402
 
 import webhook_payloads  # noqa: E402
-from webhook_payloads import parse  # noqa: E402
+from webhook_payloads import Webhook, parse  # noqa: E402
 from webhook_payloads._registry import (  # noqa: E402 - what is built in, and its adapters
     get_spec,
     registered_providers,
 )
+from webhook_payloads._signing import HmacKey  # noqa: E402 - the limit's precomputed HMAC
 
 SECRET = "payscore-secret-for-benchmarks"
 """The signing secret: a ``str``, as settings hold it. The expert pre-encodes it once."""
@@ -273,48 +275,71 @@ def paired(
 
 
 def hot_path_figures(pairs: int, sample_seconds: float) -> list[Figure]:
-    """``parse()`` of one seed event against the expert's code for the same event."""
+    """``Webhook.parse()`` and ``parse()`` of one seed event against the expert's code.
+
+    Payscore's expert checks the signature with ``hmac.new`` per call, as hand-written code
+    does; the library keeps each secret's HMAC key schedule in its ``Webhook``. Mastercard's
+    expert keeps the fields the provider adds, as the library's contract does.
+    """
     figures = []
     body = PAYSCORE_REPORT_READY
     headers = payscore_headers(body)
     key = SECRET.encode()  # the expert encodes the setting once, at import
+    payscore_webhook = Webhook("payscore", secret=SECRET)
     expected = expert_payscore.handle(body, headers, key)
-    got = parse("payscore", body, headers, secret=SECRET)
-    assert got.model_dump() == expected.model_dump(), "the two sides must agree"  # noqa: S101
+    for got in (
+        payscore_webhook.parse(body, headers),
+        parse("payscore", body, headers, secret=SECRET),
+    ):
+        assert got.model_dump() == expected.model_dump(), "the two sides must agree"  # noqa: S101
 
     def expert_ps() -> object:
         return expert_payscore.handle(body, headers, key)
 
-    def library_ps() -> object:
-        return parse("payscore", body, headers, secret=SECRET)
-
+    figures.append(
+        _measured(
+            "Webhook.parse() Payscore REPORT_READY, signed",
+            expert_ps,
+            lambda: payscore_webhook.parse(body, headers),
+            pairs=pairs,
+            sample_seconds=sample_seconds,
+            target=0.80,
+        )
+    )
     figures.append(
         _measured(
             "parse() Payscore REPORT_READY, signed",
             expert_ps,
-            library_ps,
+            lambda: parse("payscore", body, headers, secret=SECRET),
             pairs=pairs,
             sample_seconds=sample_seconds,
-            target=1.10,
+            target=1.05,
         )
     )
-
-    name = "parse() Mastercard done (seed 000)"
-    if not is_registered("mastercard"):
-        figures.append(Figure(name, "expert", "s", pending=_pending("mastercard")))
-        return figures
     mc_body = MASTERCARD_DONE
+    mastercard_webhook = Webhook("mastercard")
 
     def expert_mc() -> object:
-        return expert_mastercard.handle(mc_body)
+        return expert_mastercard.handle_keeping_unknown(mc_body)
 
-    def library_mc() -> object:
-        return parse("mastercard", mc_body)
-
-    library_mc()
     figures.append(
         _measured(
-            name, expert_mc, library_mc, pairs=pairs, sample_seconds=sample_seconds, target=1.10
+            "Webhook.parse() Mastercard done (seed 000)",
+            expert_mc,
+            lambda: mastercard_webhook.parse(mc_body),
+            pairs=pairs,
+            sample_seconds=sample_seconds,
+            target=1.05,
+        )
+    )
+    figures.append(
+        _measured(
+            "parse() Mastercard done (seed 000)",
+            expert_mc,
+            lambda: parse("mastercard", mc_body),
+            pairs=pairs,
+            sample_seconds=sample_seconds,
+            target=1.15,
         )
     )
     return figures
@@ -342,53 +367,78 @@ def _measured(
     )
 
 
-def breakdown_figures(pairs: int, sample_seconds: float) -> list[Figure]:
-    """Where the judged ratios come from: the models alone, and the contract's extra fields.
+def limit_figures(pairs: int, sample_seconds: float) -> list[Figure]:
+    """How close the library comes to the limit, and what ``parse()`` adds to ``Webhook``.
 
-    "validation alone" times the library's core validator against the expert's (each
-    adapter's ``validator``, without the adapter's Python wrapper or parse() around it).
-    "expert keeping unknown" gives the expert the one model rule the library's contract
-    adds to his: fields the provider adds are kept, not dropped. Reported, not judged.
+    The limit is the provider's core validator alone plus, for Payscore, one HMAC with a
+    precomputed key schedule and its comparison: what no wrapper can go below. Reported,
+    not judged.
     """
     body = PAYSCORE_REPORT_READY
     headers = payscore_headers(body)
-    key = SECRET.encode()
-    validate = get_spec("payscore").validate_json
-    expert_validate = expert_payscore.ADAPTER.validator.validate_json
-    cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
-        ("Payscore: validation alone", lambda: expert_validate(body), lambda: validate(body)),
+    prepared = HmacKey(SECRET.encode())
+    received = bytes.fromhex(headers["Verification-Signature"])
+    validate_payscore = partial(
+        get_spec("payscore").adapter.validator.validate_json, by_alias=True, by_name=False
+    )
+    validate_mastercard = partial(
+        get_spec("mastercard").adapter.validator.validate_json, by_alias=True, by_name=False
+    )
+    payscore_webhook = Webhook("payscore", secret=SECRET)
+    mastercard_webhook = Webhook("mastercard")
+    mc_body = MASTERCARD_DONE
+
+    def payscore_limit() -> object:
+        if not hmac.compare_digest(prepared.digest(body), received):
+            raise PermissionError("bad signature")
+        return validate_payscore(body)
+
+    cases: list[tuple[str, str, Callable[[], object], Callable[[], object]]] = [
         (
-            "Payscore: parse(), expert keeping unknown",
-            lambda: expert_payscore.handle_keeping_unknown(body, headers, key),
+            "Webhook.parse() Payscore over the limit",
+            "limit",
+            payscore_limit,
+            lambda: payscore_webhook.parse(body, headers),
+        ),
+        (
+            "parse() Payscore over the limit",
+            "limit",
+            payscore_limit,
             lambda: parse("payscore", body, headers, secret=SECRET),
         ),
+        (
+            "Webhook.parse() Mastercard over the limit",
+            "limit",
+            lambda: validate_mastercard(mc_body),
+            lambda: mastercard_webhook.parse(mc_body),
+        ),
+        (
+            "parse() Mastercard over the limit",
+            "limit",
+            lambda: validate_mastercard(mc_body),
+            lambda: parse("mastercard", mc_body),
+        ),
+        (
+            "parse() over Webhook.parse(), Payscore",
+            "Webhook",
+            lambda: payscore_webhook.parse(body, headers),
+            lambda: parse("payscore", body, headers, secret=SECRET),
+        ),
+        (
+            "parse() over Webhook.parse(), Mastercard",
+            "Webhook",
+            lambda: mastercard_webhook.parse(mc_body),
+            lambda: parse("mastercard", mc_body),
+        ),
     ]
-    if is_registered("mastercard"):
-        mc_body = MASTERCARD_DONE
-        mc_validate = get_spec("mastercard").validate_json
-        mc_expert = expert_mastercard.ADAPTER.validator.validate_json
-        mc_keeping = expert_mastercard.ADAPTER_KEEPING_UNKNOWN.validator.validate_json
-        cases += [
-            (
-                "Mastercard: validation alone",
-                lambda: mc_expert(mc_body),
-                lambda: mc_validate(mc_body),
-            ),
-            (
-                "Mastercard: validation alone, expert keeping",
-                lambda: mc_keeping(mc_body),
-                lambda: mc_validate(mc_body),
-            ),
-            (
-                "Mastercard: parse(), expert keeping unknown",
-                lambda: expert_mastercard.handle_keeping_unknown(mc_body),
-                lambda: parse("mastercard", mc_body),
-            ),
-        ]
-    return [
-        _measured(name, expert, library, pairs=pairs, sample_seconds=sample_seconds)
-        for name, expert, library in cases
-    ]
+    figures = []
+    for name, label, baseline, candidate in cases:
+        figure = _measured(name, baseline, candidate, pairs=pairs, sample_seconds=sample_seconds)
+        figure.baseline_label = label
+        assert figure.baseline is not None and figure.candidate is not None  # noqa: S101
+        figure.note = f"(+{(figure.candidate - figure.baseline) * 1e6:.2f} us per call)"
+        figures.append(figure)
+    return figures
 
 
 def _framework_headers(headers: dict[str, str]) -> Iterator[tuple[str, object]]:
@@ -419,33 +469,27 @@ def _framework_headers(headers: dict[str, str]) -> Iterator[tuple[str, object]]:
 
 
 def framework_figures(pairs: int, sample_seconds: float) -> list[Figure]:
-    """``parse()`` given each framework's own header object, against the expert's code.
+    """``Webhook.parse()`` given each framework's own header object, against a plain dict.
 
-    The expert reads the signature with the framework's own ``headers.get``; reported, not
-    judged (the targets are set on a plain ``dict``).
+    Reported, not judged: what reading the signature header from each framework's
+    case-insensitive header object costs over a ``dict``.
     """
     figures = []
     body = PAYSCORE_REPORT_READY
-    key = SECRET.encode()
-    for label, headers in _framework_headers(payscore_headers(body)):
+    plain = payscore_headers(body)
+    webhook = Webhook("payscore", secret=SECRET)
+    for label, headers in _framework_headers(plain):
         mapping: Any = headers
-
-        def expert(mapping: Any = mapping) -> object:
-            return expert_payscore.handle(body, mapping, key)
-
-        def library(mapping: Any = mapping) -> object:
-            return parse("payscore", body, mapping, secret=SECRET)
-
-        assert library().model_dump() == expert().model_dump()  # noqa: S101 - both agree
-        figures.append(
-            _measured(
-                f"parse() Payscore, {label}",
-                expert,
-                library,
-                pairs=pairs,
-                sample_seconds=sample_seconds,
-            )
+        assert webhook.parse(body, mapping) == webhook.parse(body, plain)  # noqa: S101
+        figure = _measured(
+            f"Webhook.parse() Payscore, {label}",
+            lambda: webhook.parse(body, plain),
+            lambda mapping=mapping: webhook.parse(body, mapping),
+            pairs=pairs,
+            sample_seconds=sample_seconds,
         )
+        figure.baseline_label = "dict"
+        figures.append(figure)
     return figures
 
 
@@ -796,7 +840,7 @@ ANDDONE_KEY = "6b6579" * 8
 
 
 def anddone_library(body: bytes) -> Callable[[], object]:
-    """``parse("anddone", ...)`` of ``body`` signed under one of the library's named schemes.
+    """``Webhook.parse()`` of an AndDone ``body`` signed under one of the named schemes.
 
     AndDone does not publish which bytes it signs; the library makes the caller name a
     scheme, and any of them costs one HMAC over about the whole body.
@@ -806,7 +850,8 @@ def anddone_library(body: bytes) -> Callable[[], object]:
         signed=anddone.SignedContent.BODY_WITHOUT_SIGNATURE, key=anddone.KeyEncoding.HEX_DECODED
     )
     signed = anddone.sign(body, ANDDONE_KEY, scheme)
-    return lambda: parse("anddone", signed, secret=ANDDONE_KEY, signature_scheme=scheme)
+    webhook = Webhook("anddone", secret=ANDDONE_KEY, signature_scheme=scheme)
+    return lambda: webhook.parse(signed)
 
 
 def anddone_body(n: int) -> bytes:
@@ -858,9 +903,12 @@ def scaling(
         ]
     ] = []
 
+    payscore_webhook = Webhook("payscore", secret=SECRET)
+    mastercard_webhook = Webhook("mastercard")
+
     def payscore_library(body: bytes) -> Callable[[], object]:
         headers = payscore_headers(body)
-        return lambda: parse("payscore", body, headers, secret=SECRET)
+        return lambda: payscore_webhook.parse(body, headers)
 
     def payscore_expert(body: bytes) -> Callable[[], object]:
         headers, key = payscore_headers(body), SECRET.encode()
@@ -881,8 +929,8 @@ def scaling(
             (
                 "mastercard (reportCustomFields grows)",
                 mastercard_body,
-                lambda body: lambda: expert_mastercard.handle(body),
-                lambda body: lambda: parse("mastercard", body),
+                lambda body: lambda: expert_mastercard.handle_keeping_unknown(body),
+                lambda body: lambda: mastercard_webhook.parse(body),
             )
         )
     if is_registered("anddone"):
@@ -911,32 +959,48 @@ def scaling(
             series.append(theirs)
         k = mine.exponent()
         expert_k = theirs.exponent() if theirs else None
+        name = label.split(" ")[0]
         if theirs is not None:
             figures.append(
                 Figure(
-                    f"parse() at {mine.sizes[-1]} B: {label.split(' ')[0]}",
+                    f"Webhook.parse() at {mine.sizes[-1]} B: {name}",
                     "expert",
                     "s",
                     theirs.seconds[-1],
                     mine.seconds[-1],
                     mine.seconds[-1] / theirs.seconds[-1],
-                    target=1.10,
+                    # Judged for Mastercard, as the issue sets it; Payscore's is reported.
+                    target=1.10 if name == "mastercard" else None,
                 )
             )
-        figures.append(
-            Figure(
-                f"scaling exponent k: {label.split(' ')[0]}",
-                "linear",
-                "",
-                1.0,
-                k,
-                k,
-                target=1.10,
-                note="(time ~ size**k fitted over 16 KiB..1 MiB"
-                + (f"; expert's k = {expert_k:.3f}" if expert_k is not None else "")
-                + ")",
+        fit = "(time ~ size**k fitted over 16 KiB..1 MiB"
+        if k is not None and expert_k is not None:
+            # The ratio column holds k minus the expert's k: within 0.05 is the target.
+            figures.append(
+                Figure(
+                    f"scaling k - expert's k: {name}",
+                    "expert k",
+                    "",
+                    expert_k,
+                    k,
+                    k - expert_k,
+                    target=0.05,
+                    note=fit + ")",
+                )
             )
-        )
+        else:
+            figures.append(
+                Figure(
+                    f"scaling exponent k: {name}",
+                    "linear",
+                    "",
+                    1.0,
+                    k,
+                    k,
+                    target=1.10,
+                    note=fit + "; no expert for this provider, judged against linear)",
+                )
+            )
     for provider, label in (("mastercard", "reportCustomFields"), ("anddone", "EventBody")):
         if not is_registered(provider):
             figures.append(
@@ -1013,10 +1077,16 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     sections: list[tuple[str, Callable[[], Iterable[Figure]]]] = [
-        ("parse(): medians of paired in-process runs", lambda: hot_path_figures(pairs, sample)),
-        ("where the judged ratios come from (reported)", lambda: breakdown_figures(pairs, sample)),
         (
-            "parse() with each web framework's request.headers (reported)",
+            "Webhook.parse() and parse() against the expert: medians of paired runs",
+            lambda: hot_path_figures(pairs, sample),
+        ),
+        (
+            "the limit (core validator + one prepared HMAC) and parse()'s own cost (reported)",
+            lambda: limit_figures(pairs, sample),
+        ),
+        (
+            "Webhook.parse() with each web framework's request.headers (reported)",
             lambda: framework_figures(pairs, sample),
         ),
         ("import and first use: fresh interpreters, interleaved", lambda: import_figures(runs)),

@@ -42,13 +42,7 @@ def _finite(value: object) -> object:
     if kind is float:
         finite = math.isfinite(value)  # type: ignore[arg-type]
     elif kind is list or kind is dict:
-        try:
-            # The C encoder walks the value and refuses NaN and infinities.
-            json.dumps(value, allow_nan=False)
-        except ValueError:
-            finite = False
-        else:
-            finite = True
+        finite = _all_finite(value)
     else:
         finite = True
     if not finite:
@@ -58,6 +52,23 @@ def _finite(value: object) -> object:
             "double are refused",
         )
     return value
+
+
+def _all_finite(value: object) -> bool:
+    # pydantic-core writes the value out fast; with no NaN or Infinity token in the text,
+    # every number in it is finite. Those words may also stand inside strings: then the
+    # standard library's encoder, which refuses only the numbers, decides.
+    try:
+        text = to_json(value, inf_nan_mode="constants")
+    except ValueError:  # a value it cannot write (a lone surrogate): let the stdlib decide
+        text = b"NaN"
+    if b"NaN" not in text and b"Infinity" not in text:
+        return True
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 JsonValue = Annotated[Any, AfterValidator(_finite)]

@@ -39,13 +39,17 @@ def header_value(headers: Headers | None, header: HeaderName) -> str | None:
     if headers is None:
         return None
     try:
-        value = _lookup(headers, header)
+        get = getattr(headers, "get", None)
+        value = None if get is None else get(header.name)
+        if value is None and get is not None:
+            value = get(header.lower)
+        if value is None:
+            value = _walk(headers, header)
+        return None if value is None else _text(value)
     except ConfigurationError:
         raise
     except Exception as error:  # noqa: BLE001 - a broken mapping is the caller's to fix
         failure = type(error).__name__
-    else:
-        return None if value is None else _text(value)
     # Raised outside the except block, so no header value rides along as __context__.
     raise ConfigurationError(
         f"Reading the request headers failed ({failure}); pass the framework's "
@@ -53,15 +57,8 @@ def header_value(headers: Headers | None, header: HeaderName) -> str | None:
     )
 
 
-def _lookup(headers: Any, header: HeaderName) -> object:
-    get = getattr(headers, "get", None)
-    if get is not None:
-        value = get(header.name)
-        if value is None:
-            value = get(header.lower)
-        if value is not None:
-            return value
-    elif not callable(getattr(headers, "items", None)):
+def _walk(headers: Any, header: HeaderName) -> object:
+    if not callable(getattr(headers, "items", None)):
         raise ConfigurationError(
             "The headers must be a mapping of names to values (a dict or the framework's "
             f"request.headers), not {type(headers).__name__}."

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Protocol, get_args
 
@@ -96,8 +95,6 @@ class ProviderSpec:
         attribute_names: Attribute name -> wire name, for the event fields whose names
             differ (``event_body`` -> ``EventBody``): a body's key equal to an attribute
             name would shadow that field in ``model_dump()``, so bodies with one are refused.
-        validate_json: Decodes and validates a body, reading wire names only (the core
-            validator's ``validate_json`` with ``by_alias=True, by_name=False``).
     """
 
     provider: Provider
@@ -109,7 +106,6 @@ class ProviderSpec:
     adapter: TypeAdapter[Any] = field(init=False, repr=False)
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
-    validate_json: Callable[[bytes], Any] = field(init=False, repr=False)
     attribute_names: Mapping[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,10 +120,6 @@ class ProviderSpec:
         # Frozen dataclass: these are derived once here and never change afterwards.
         adapter = TypeAdapter(self.union)
         object.__setattr__(self, "adapter", adapter)
-        # Attribute names (event_name for eventName) are for building events in Python;
-        # a body is read by the names the provider sends.
-        wire_only = partial(adapter.validator.validate_json, by_alias=True, by_name=False)
-        object.__setattr__(self, "validate_json", wire_only)
         object.__setattr__(self, "event_classes", MappingProxyType(table))
         names = {
             name: info.alias

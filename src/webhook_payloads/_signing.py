@@ -112,6 +112,7 @@ _BLOCK_SIZE: Final = hashlib.sha256().block_size
 _IPAD: Final = bytes(byte ^ 0x36 for byte in range(256))
 _OPAD: Final = bytes(byte ^ 0x5C for byte in range(256))
 _SHA256_SIZE: Final = hashlib.sha256().digest_size
+_HEX_SIZE: Final = 2 * _SHA256_SIZE
 
 
 class HmacKey:
@@ -148,7 +149,7 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return HmacKey(key).digest(message)
 
 
-def as_bytes(body: object, *, provider: str | None = None, limit: int | None = None) -> bytes:
+def as_bytes(body: object, provider: str | None = None, limit: int | None = None) -> bytes:
     """The bytes of a body given as bytes-like or ``str`` (UTF-8), within ``limit`` if given.
 
     The size is checked before anything is copied or encoded.
@@ -202,21 +203,6 @@ def _utf8(body: str, provider: str | None) -> bytes:
 def _check_size(size: int, provider: str | None, limit: int | None) -> None:
     if limit is not None and size > limit:
         raise BodyTooLargeError(provider=provider, size=size, limit=limit)
-
-
-def _hex_digest(text: str) -> bytes | None:
-    """The 32 bytes a 64-character hex text stands for, in either letter case, or ``None``."""
-    text = text.strip()
-    if len(text) != 2 * _SHA256_SIZE:
-        return None
-    try:
-        digest = bytes.fromhex(text)
-    except ValueError:
-        return None
-    # fromhex() skips spaces between pairs: such a text decodes to fewer bytes.
-    if len(digest) != _SHA256_SIZE:
-        return None
-    return digest
 
 
 @dataclass(frozen=True)
@@ -294,8 +280,16 @@ class _HexHeaderCheck:
                 provider=self._provider,
                 reason="missing",
             )
-        received = _hex_digest(text)
-        if received is None:
+        # Decoded, so upper- and lower-case hex are one value. fromhex() skips spaces
+        # between pairs: 64 characters that hold one decode to fewer than 32 bytes.
+        text = text.strip()
+        received = b""
+        if len(text) == _HEX_SIZE:
+            try:
+                received = bytes.fromhex(text)
+            except ValueError:
+                received = b""
+        if len(received) != _SHA256_SIZE:
             raise SignatureError(
                 f"The {self._header.name} header is not a hex HMAC-SHA256 digest "
                 "(64 hex characters).",

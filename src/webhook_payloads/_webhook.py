@@ -89,7 +89,7 @@ class Webhook(Generic[EventT_co]):
     )
 
     _spec: ProviderSpec
-    _validate: Callable[[bytes], Any]
+    _validate: Callable[..., Any]
     _check: Check | None
     _has_secret: bool
     provider: Provider
@@ -264,7 +264,7 @@ class Webhook(Generic[EventT_co]):
             )
         _set = object.__setattr__
         _set(self, "_spec", spec)
-        _set(self, "_validate", spec.validate_json)
+        _set(self, "_validate", spec.adapter.validator.validate_json)
         _set(self, "_check", check if verify else None)
         _set(self, "_has_secret", secret is not None)
         _set(self, "provider", spec.provider)
@@ -291,11 +291,13 @@ class Webhook(Generic[EventT_co]):
             PayloadError: The body is too large, not a JSON object, or not a valid event.
             ConfigurationError: ``body`` or ``headers`` is of the wrong type.
         """
-        data = as_bytes(body, provider=self._spec.name, limit=self.max_body_size)
+        data = as_bytes(body, self._spec.name, self.max_body_size)
         if self._check is not None:
             self._check(data, headers)
         try:
-            event = self._validate(data)
+            # Attribute names (event_name for eventName) are for building events in Python:
+            # a body is read by the names the provider sends.
+            event = self._validate(data, by_alias=True, by_name=False)
         except ValidationError as error:
             details = _details(error)
         else:
