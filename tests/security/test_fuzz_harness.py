@@ -39,7 +39,9 @@ SEEDS = list(fuzz.seeds())
 def test_there_is_a_seed_for_every_sample_and_mode() -> None:
     from ._providers import all_samples
 
-    assert len(SEEDS) == 5 * len(all_samples())
+    shapes = 2 * len(fuzz.NUMBER_SHAPES) * len(fuzz.PROVIDERS)  # unverified and signed
+    assert len(SEEDS) == 5 * len(all_samples()) + shapes
+    assert {label for label, _ in fuzz.NUMBER_SHAPES} >= {"huge", "nan", "repeated-key"}
 
 
 @pytest.mark.parametrize("data", [d for _, d in SEEDS], ids=[n for n, _ in SEEDS])
@@ -93,3 +95,11 @@ def test_a_bad_outcome_is_reported() -> None:
             fuzz.test_one_input(SEEDS[0][1])
     finally:
         fuzz.parse = original
+
+
+def test_the_secret_shapes_the_review_found_are_among_the_odd_values() -> None:
+    # Each must be refused as a ConfigurationError wherever the fuzzer puts it.
+    kinds = {type(value).__name__ for value in fuzz._ODD}
+    assert {"dict", "set", "frozenset", "tuple_iterator"} <= kinds
+    assert b"\x00" in fuzz._ODD
+    assert any(isinstance(v, bytes) and v.endswith(b"\n") for v in fuzz._ODD)
