@@ -626,7 +626,7 @@ def import_figures(runs: int) -> list[Figure]:
                 statistics.median(timing.baseline),
                 statistics.median(timing.candidate),
                 timing.ratio,
-                target=1.10 if statement == "import webhook_payloads" else None,
+                target=1.00 if statement == "import webhook_payloads" else None,
             )
         )
 
