@@ -1,7 +1,7 @@
 """What every event model shares: frozen, forward compatible, quiet about personal data."""
 
-from __future__ import annotations
-
+# No "from __future__ import annotations" here: pydantic 2.11 evaluates the annotation of
+# __pydantic_extra__ in each subclass's module, where a string naming JsonValue fails.
 import hashlib
 import json
 import math
