@@ -101,9 +101,9 @@ class Receiver:
     Args:
         provider: The provider id.
         secret: Where the secret comes from; ``None`` means the framework's settings.
-        setting: How the framework's settings entry is written in messages, with ``{}`` for
-            the provider (``settings.WEBHOOK_PAYLOADS_SECRETS["{}"]``); ``None`` for a
-            framework without settings, where a signed provider needs ``secret``.
+        setting: How the framework's secrets setting is written in messages
+            (``settings.WEBHOOK_PAYLOADS_SECRETS``); ``None`` for a framework without
+            settings, where a signed provider needs ``secret``.
         signature_scheme: Passed to :class:`Webhook` (AndDone's choice of construction).
         max_body_size: Passed to :class:`Webhook`; also checked against ``Content-Length``.
         allow_unknown: Passed to :class:`Webhook`: hand on ``UnknownEvent`` instead of 400.
@@ -248,8 +248,8 @@ class Receiver:
         raise ConfigurationError(message, provider=self.provider)
 
     def _from_settings(self, settings: object | None) -> tuple[object, str]:
-        where = (self._setting or "{}").format(self.provider)
-        table = where.partition("[")[0]
+        table = self._setting
+        where = f'{table}["{self.provider}"]'
         if settings is None:
             raise ConfigurationError(
                 f"{table} is not set; add it with a {self.provider!r} entry: the "
@@ -283,7 +283,7 @@ class Receiver:
             return
         self._noted = entry
         advice = "" if self._callback_keys is not None else " and pass callback_key= instead"
-        where = (self._setting or "{}").format(self.provider)
+        where = f'{self._setting}["{self.provider}"]'
         logger.error(_UNSIGNED_ENTRY.format(where=where, provider=self.provider, advice=advice))
 
     def check_length(self, declared: str | int | None) -> int | None:

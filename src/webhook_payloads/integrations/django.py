@@ -351,7 +351,7 @@ def webhook_view(
     receiver = Receiver(
         provider,
         secret=secret,
-        setting=f'settings.{SECRETS_SETTING}["{{}}"]',
+        setting=f"settings.{SECRETS_SETTING}",
         signature_scheme=signature_scheme,
         max_body_size=max_body_size,
         allow_unknown=allow_unknown,

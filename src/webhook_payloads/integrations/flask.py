@@ -313,7 +313,7 @@ def webhook_handler(
     receiver = Receiver(
         provider,
         secret=secret,
-        setting=f'app.config["{SECRETS_SETTING}"]["{{}}"]',
+        setting=f'app.config["{SECRETS_SETTING}"]',
         signature_scheme=signature_scheme,
         max_body_size=max_body_size,
         allow_unknown=allow_unknown,
