@@ -8,13 +8,13 @@ import pytest
 
 from webhook_payloads import (
     BodyTooLargeError,
-    Provider,
     ConfigurationError,
     MalformedPayloadError,
+    Provider,
     SignatureError,
     UnknownProviderError,
 )
-from webhook_payloads.integrations._receiver import Receiver, refusal
+from webhook_payloads.integrations._receiver import KEPT, Receiver, refusal
 from webhook_payloads.payscore import signed_headers
 
 
@@ -119,3 +119,16 @@ def test_a_usable_declared_length_is_returned_for_reading_the_body_whole(
 ) -> None:
     # None sends the receivers to count a body of undeclared length as they read it.
     assert receiver().check_length(declared) == usable
+
+
+def test_on_invalid_never_sees_a_body_over_the_limit_or_a_forged_one() -> None:
+    calls: list[bytes] = []
+    built = receiver(secret="s", on_invalid=lambda body, error: calls.append(body))
+    webhook = built.webhook(None)
+    with pytest.raises(BodyTooLargeError):
+        built.deliver(webhook, b"{" * 300, {})
+    with pytest.raises(SignatureError):
+        built.deliver(webhook, b"{", signed_headers(b"{", "forged"))
+    assert calls == []
+    assert built.deliver(webhook, b"{", signed_headers(b"{", "s")) is KEPT
+    assert calls == [b"{"]
