@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from webhook_payloads import UnknownEvent, WebhookError, WebhookEvent, parse
+from webhook_payloads import PayloadError, UnknownEvent, WebhookError, WebhookEvent, parse
 from webhook_payloads._registry import get_spec
 from webhook_payloads._samples import sample_names
+from webhook_payloads.mastercard import callback_url
 from webhook_payloads.testing import (
     RequestBuilder,
     build_request,
@@ -138,4 +139,62 @@ BAD_REQUESTS: list[Any] = [
     # 401 where the provider signs inside the body: no signature can be read from it.
     *(pytest.param(p, malformed, {400, 401}, id=f"malformed-{p}") for p in providers()),
     *(pytest.param(p, unknown, {400}, id=f"unknown-{p}") for p in providers()),
+]
+
+
+def invalid(provider: str) -> tuple[bytes, dict[str, str]]:
+    """A correctly signed request of a known event type that fails validation.
+
+    Every field but the event type is dropped (and the signature, which is made anew).
+    """
+    body, _ = signed(provider, event_types(provider)[0])
+    data = json.loads(body)
+    discriminator = get_spec(provider).discriminator
+    return signed.raw(provider, json.dumps({discriminator: data[discriminator]}).encode())
+
+
+# The key the Mastercard receivers' callbackUrl tokens are made with, and the one before it.
+CALLBACK_KEY = "c0ffee11" * 8
+OLD_CALLBACK_KEY = "deadbeef" * 8
+
+
+def callback_path(path: str, reference: str = "req-7", key: str = CALLBACK_KEY) -> str:
+    """``path`` with a callbackUrl reference and its token, as Mastercard calls it."""
+    return callback_url(path, reference, key)
+
+
+def mastercard_request() -> tuple[bytes, dict[str, str]]:
+    """A Mastercard report webhook (unsigned: its URL is what authenticates it)."""
+    return build_request("mastercard", "done")
+
+
+class Kept:
+    """An ``on_invalid`` that records what it was given (and raises when told to)."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.calls: list[tuple[bytes, PayloadError]] = []
+        self.fail = fail
+
+    def __call__(self, body: bytes, error: PayloadError) -> None:
+        self.calls.append((body, error))
+        if self.fail:
+            raise RuntimeError("the store is down")
+
+
+# Options each receiver refuses when it is declared (as keyword arguments, provider included).
+DECLARATION_ERRORS: list[dict[str, Any]] = [
+    {"provider": "mastercard", "secret": "x" * 32},
+    {"provider": "mastercard", "signature_scheme": "body_without_signature:hex_decoded"},
+    {"provider": "payscore", "secret": SECRET, "max_body_size": 0},
+    {"provider": "payscore", "secret": SECRET, "allow_unknown": "yes"},
+    {"provider": "payscore", "secret": ""},
+    {"provider": "payscore", "secret": f" {SECRET}"},
+    {"provider": "anddone", "secret": SECRET, "signature_scheme": object()},
+    {"provider": "anddone", "secret": SECRET},
+    {"provider": "anddone", "secret": lambda: SECRET, "signature_scheme": object()},
+    {"provider": "payscore", "secret": SECRET, "callback_key": CALLBACK_KEY},
+    {"provider": "mastercard", "callback_key": ""},
+    {"provider": "mastercard", "on_invalid": Kept()},
+    {"provider": "payscore", "secret": SECRET, "on_invalid": "store"},
+    {"provider": "stripe"},
 ]

@@ -18,25 +18,41 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
 
-from webhook_payloads import UnknownEvent, UnknownProviderError, WebhookEvent, parse
+from webhook_payloads import (
+    ConfigurationError,
+    SignatureError,
+    UnknownEvent,
+    UnknownProviderError,
+    WebhookEvent,
+    parse,
+)
 from webhook_payloads._registry import get_spec
 from webhook_payloads.integrations.django import webhook_view
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
     BAD_REQUESTS,
+    CALLBACK_KEY,
+    DECLARATION_ERRORS,
     EVENTS,
+    OLD_CALLBACK_KEY,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    Kept,
     assert_refused,
+    callback_path,
+    invalid,
+    mastercard_request,
     parse_status,
     receiver_options,
     settings_table,
     signed,
     signed_with_old,
+    tampered,
     unknown,
+    unsigned,
 )
 
 RECEIVED: list[tuple[str, WebhookEvent | UnknownEvent, dict[str, Any]]] = []
@@ -63,9 +79,30 @@ async def async_hook(request: HttpRequest, event: WebhookEvent) -> None:
     RECEIVED.append((request.path, event, {}))
 
 
-@webhook_view("payscore", secret="")
-def misconfigured(request: HttpRequest, event: WebhookEvent) -> None:
+KEPT = Kept()
+
+
+@webhook_view("payscore", on_invalid=KEPT, max_body_size=512)
+def keeping(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))
+
+
+@webhook_view("payscore", on_invalid=Kept(fail=True))
+def failing_store(request: HttpRequest, event: WebhookEvent) -> None:
     RECEIVED.append((request.path, event, {}))  # pragma: no cover - never reached
+
+
+@webhook_view("mastercard", callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY], on_invalid=KEPT)
+def mastercard_hook(request: HttpRequest, event: WebhookEvent, reference: str) -> None:
+    RECEIVED.append((request.path, event, {"reference": reference}))
+
+
+@webhook_view("payscore")
+def raising(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))
+    if event.event_type == "REPORT_READY":
+        raise SignatureError("not ours after all", provider="payscore", reason="mismatch")
+    raise KeyError("a bug in the view")
 
 
 urlpatterns = [
@@ -79,7 +116,10 @@ urlpatterns = [
     path("small/", small),
     path("lenient/", lenient),
     path("async/", async_hook),
-    path("misconfigured/", misconfigured),
+    path("keeping/", keeping),
+    path("failing-store/", failing_store),
+    path("mastercard/", mastercard_hook),
+    path("raising/", raising),
 ]
 
 # What a minimal settings module holds. Applied with override_settings around every test too,
@@ -148,7 +188,7 @@ def test_bad_requests_are_refused_before_the_view(
     assert_refused(response.status_code, response.content, status)
     assert response["Content-Type"] == "application/json"
     assert RECEIVED == []
-    assert f"Refused a {provider} webhook ({status})" in caplog.text
+    assert f"Refused a webhook from {provider} ({status})" in caplog.text
 
 
 @pytest.mark.parametrize("provider", providers())
@@ -193,16 +233,120 @@ def test_async_views_and_callable_secrets() -> None:
     assert len(RECEIVED) == 1
 
 
-def test_a_missing_secret_is_a_500_that_says_nothing(
-    client: Client, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("table", "advice"),
+    [
+        (None, "settings.WEBHOOK_PAYLOADS_SECRETS is not set; add it with a 'payscore' entry"),
+        ({}, 'settings.WEBHOOK_PAYLOADS_SECRETS["payscore"] is missing; add the payscore'),
+        ({"payscor": SECRET}, "is missing (its keys 'payscor' are not provider ids)"),
+        ({"payscore": f"{SECRET}\n"}, 'from settings.WEBHOOK_PAYLOADS_SECRETS["payscore"] cannot'),
+    ],
+)
+def test_a_missing_secret_is_a_500_and_the_log_names_the_setting_and_key(
+    client: Client, caplog: pytest.LogCaptureFixture, table: object, advice: str
 ) -> None:
-    with override_settings(WEBHOOK_PAYLOADS_SECRETS={}):
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS=table):
         response = post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY"))
     assert_refused(response.status_code, response.content, 500)
-    assert "no secret was given" in caplog.text
-    response = post(client, "/misconfigured/", signed("payscore", "REPORT_READY"))
-    assert_refused(response.status_code, response.content, 500)
+    assert advice in caplog.text
+    assert "pass secret=" not in caplog.text
+    assert SECRET not in caplog.text
     assert RECEIVED == []
+
+
+def test_an_entry_for_mastercard_in_the_setting_is_ignored_with_one_error_logged(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    table = {**settings_table(), "mastercard": SECRET}
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS=table):
+        for _ in range(2):
+            response = post(client, "/hooks/mastercard/a/", mastercard_request())
+            assert response.status_code == 200
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert 'settings.WEBHOOK_PAYLOADS_SECRETS["mastercard"] is ignored' in record.getMessage()
+    assert "callback_key=" in record.getMessage()
+    assert len(RECEIVED) == 2
+
+
+def test_bad_options_fail_when_the_view_is_declared() -> None:
+    for options in DECLARATION_ERRORS:
+        with pytest.raises(ConfigurationError):
+            webhook_view(**options)
+
+
+def test_the_callback_token_is_checked_and_the_reference_handed_on(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    ok = post(client, callback_path("/mastercard/"), mastercard_request())
+    assert (ok.status_code, ok.content) == (200, b"")
+    rotated = post(
+        client, callback_path("/mastercard/", "r-2", OLD_CALLBACK_KEY), mastercard_request()
+    )
+    assert rotated.status_code == 200
+    assert [kwargs for _, _, kwargs in RECEIVED] == [{"reference": "req-7"}, {"reference": "r-2"}]
+    for url in (
+        "/mastercard/",
+        callback_path("/mastercard/", key=SECRET),
+        "/mastercard/?ref=req-7",
+    ):
+        response = post(client, url, mastercard_request())
+        assert_refused(response.status_code, response.content, 401)
+    assert len(RECEIVED) == 2
+    assert "Refused a webhook from mastercard (401)" in caplog.text
+
+
+def test_the_callback_token_is_checked_before_the_body_is_read() -> None:
+    body_file = _CountingFile(b" " * 1000)
+    request = _chunked(body_file, path="/mastercard/", query=b"ref=req-7&token=forged")
+    response = mastercard_hook(request)
+    assert_refused(response.status_code, response.content, 401)
+    assert body_file.read_bytes == 0
+
+
+@pytest.mark.parametrize("provider_request", [invalid, unknown])
+def test_authentic_invalid_deliveries_are_kept_and_answered_202(
+    client: Client, provider_request: Any
+) -> None:
+    KEPT.calls.clear()
+    request = provider_request("payscore")
+    response = post(client, "/keeping/", request)
+    assert (response.status_code, response.content) == (202, b"")
+    ((body, error),) = KEPT.calls
+    assert body == request[0]
+    assert error.http_status == 400
+    assert RECEIVED == []
+
+
+def test_forged_or_oversized_deliveries_never_reach_on_invalid(client: Client) -> None:
+    KEPT.calls.clear()
+    assert post(client, "/keeping/", tampered("payscore")).status_code == 401
+    assert post(client, "/keeping/", unsigned("payscore")).status_code == 401
+    huge = signed("payscore", "REPORT_READY", report_id="r" * 600)
+    assert post(client, "/keeping/", huge).status_code == 413
+    body = json.dumps({"eventName": "done"}).encode()
+    assert post(client, "/mastercard/?ref=req-7&token=x", (body, {})).status_code == 401
+    assert KEPT.calls == []
+    assert post(client, callback_path("/mastercard/"), (body, {})).status_code == 202
+    assert KEPT.calls[0][0] == body
+
+
+def test_an_on_invalid_that_raises_leaves_the_answer_as_before(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/failing-store/", unknown("payscore"))
+    assert_refused(response.status_code, response.content, 400)
+    assert "on_invalid failed for a webhook from payscore" in caplog.text
+    assert "the store is down" in caplog.text
+
+
+def test_a_webhook_error_from_the_view_is_answered_with_its_status(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/raising/", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.content, 401)
+    assert "Refused a webhook from payscore (401): not ours after all" in caplog.text
+    with pytest.raises(KeyError):
+        post(client, "/raising/", signed("payscore", "VERIFICATION_STARTED"))
 
 
 def test_a_settings_value_that_is_not_a_dict_is_a_500(client: Client) -> None:
@@ -236,15 +380,21 @@ class _CountingFile(io.BytesIO):
         return data
 
 
-def _chunked(body_file: io.BytesIO, headers: dict[str, str] | None = None) -> HttpRequest:
+def _chunked(
+    body_file: io.BytesIO,
+    headers: dict[str, str] | None = None,
+    *,
+    path: str = "/small",
+    query: bytes = b"",
+) -> HttpRequest:
     # An ASGI request with no Content-Length, as Django builds it for a chunked upload.
     from django.core.handlers.asgi import ASGIRequest
 
     scope = {
         "type": "http",
         "method": "POST",
-        "path": "/small",
-        "query_string": b"",
+        "path": path,
+        "query_string": query,
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
     }
     return ASGIRequest(scope, body_file)

@@ -5,6 +5,7 @@ time, and the dependencies they name are local variables.
 """
 
 import asyncio
+import json
 from typing import Annotated, Any
 
 import pytest
@@ -21,19 +22,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from webhook_payloads import UnknownEvent, UnknownProviderError, WebhookEvent, parse
+from webhook_payloads import (
+    ConfigurationError,
+    SignatureError,
+    UnknownEvent,
+    UnknownProviderError,
+    WebhookError,
+    WebhookEvent,
+    parse,
+)
 from webhook_payloads._registry import get_spec
 from webhook_payloads.integrations import starlette as starlette_integration
-from webhook_payloads.integrations.fastapi import webhook_event
+from webhook_payloads.integrations.fastapi import webhook_error_handler, webhook_event
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
     BAD_REQUESTS,
+    CALLBACK_KEY,
+    DECLARATION_ERRORS,
     EVENTS,
+    OLD_CALLBACK_KEY,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    Kept,
+    callback_path,
+    invalid,
+    mastercard_request,
     parse_status,
     receiver_options,
     secrets_for,
@@ -44,6 +60,7 @@ from ._kit import (
 )
 
 RECEIVED: list[WebhookEvent | UnknownEvent] = []
+KEPT = Kept()
 ROTATING = {"payscore": [SECRET]}
 
 
@@ -75,12 +92,46 @@ def make_app() -> FastAPI:
     def rotating_hook(event: Annotated[WebhookEvent, Depends(rotating)]) -> None:
         RECEIVED.append(event)
 
-    missing = webhook_event("payscore")
+    broken = webhook_event("payscore", secret=lambda: None)
 
     @app.post("/missing")
-    def missing_hook(event: Annotated[WebhookEvent, Depends(missing)]) -> None:
+    def missing_hook(event: Annotated[WebhookEvent, Depends(broken)]) -> None:
         RECEIVED.append(event)  # pragma: no cover - never reached
 
+    keeping = webhook_event("payscore", secret=SECRET, on_invalid=KEPT, max_body_size=512)
+
+    @app.post("/keeping")
+    def keeping_hook(event: Annotated[WebhookEvent, Depends(keeping)]) -> None:
+        RECEIVED.append(event)
+
+    failing = webhook_event("payscore", secret=SECRET, on_invalid=Kept(fail=True))
+
+    @app.post("/failing-store")
+    def failing_hook(event: Annotated[WebhookEvent, Depends(failing)]) -> None:
+        RECEIVED.append(event)  # pragma: no cover - never reached
+
+    mastercard = webhook_event(
+        "mastercard", callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY], on_invalid=KEPT
+    )
+
+    @app.post("/mastercard")
+    def mastercard_hook(
+        event: Annotated[WebhookEvent, Depends(mastercard)],
+        reference: Annotated[str, Depends(mastercard.reference)],
+    ) -> dict[str, str]:
+        RECEIVED.append(event)
+        return {"reference": reference}
+
+    raising = webhook_event("payscore", secret=SECRET)
+
+    @app.post("/raising")
+    def raising_hook(event: Annotated[WebhookEvent, Depends(raising)]) -> None:
+        RECEIVED.append(event)
+        if event.event_type == "REPORT_READY":
+            raise SignatureError("not ours after all", provider="payscore", reason="mismatch")
+        raise KeyError("a bug in the endpoint")
+
+    app.add_exception_handler(WebhookError, webhook_error_handler)
     return app
 
 
@@ -159,10 +210,88 @@ def test_callable_secrets_are_read_per_request(client: TestClient) -> None:
         ROTATING["payscore"] = [SECRET]
 
 
-def test_a_missing_secret_is_a_500_that_says_nothing(client: TestClient) -> None:
+def test_a_missing_secret_is_a_500_that_says_nothing(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     response = post(client, "/missing", signed("payscore", "REPORT_READY"))
     assert response.status_code == 500
     assert response.json() == {"detail": "webhook receiver misconfigured"}
+    assert "the function given as secret= returned no secret for payscore" in caplog.text
+
+
+def test_bad_options_fail_when_the_dependency_is_made() -> None:
+    for options in [*DECLARATION_ERRORS, {"provider": "payscore"}]:
+        with pytest.raises(ConfigurationError):
+            webhook_event(**options)
+
+
+def test_the_callback_token_is_checked_and_the_reference_handed_on(client: TestClient) -> None:
+    response = post(client, callback_path("/mastercard"), mastercard_request())
+    assert response.json() == {"reference": "req-7"}
+    url = callback_path("/mastercard", "r-2", OLD_CALLBACK_KEY)
+    assert post(client, url, mastercard_request()).json() == {"reference": "r-2"}
+    for url in ("/mastercard", callback_path("/mastercard", key=SECRET), "/mastercard?ref=x"):
+        response = post(client, url, mastercard_request())
+        assert response.status_code == 401
+        assert response.json() == {"detail": "invalid webhook signature"}
+    assert len(RECEIVED) == 2
+
+
+def test_the_callback_token_is_checked_before_the_body_is_read() -> None:
+    dependency = webhook_event("mastercard", callback_key=CALLBACK_KEY)
+    pulled: list[int] = []
+    request = _chunked_request([b"x" * 100], pulled, query=b"ref=req-7&token=forged")
+    with pytest.raises(HTTPException) as caught:
+        asyncio.run(dependency(request))
+    assert caught.value.status_code == 401
+    assert pulled == []
+    with pytest.raises(HTTPException) as caught:
+        asyncio.run(dependency.reference(request))
+    assert caught.value.status_code == 401
+
+
+@pytest.mark.parametrize("provider_request", [invalid, unknown])
+def test_authentic_invalid_deliveries_are_kept_and_answered_202(
+    client: TestClient, provider_request: Any
+) -> None:
+    KEPT.calls.clear()
+    request = provider_request("payscore")
+    response = post(client, "/keeping", request)
+    assert (response.status_code, response.json()) == (202, {"detail": "webhook kept for replay"})
+    ((body, error),) = KEPT.calls
+    assert body == request[0]
+    assert error.http_status == 400
+    assert RECEIVED == []
+
+
+def test_forged_or_oversized_deliveries_never_reach_on_invalid(client: TestClient) -> None:
+    KEPT.calls.clear()
+    assert post(client, "/keeping", tampered("payscore")).status_code == 401
+    huge = signed("payscore", "REPORT_READY", report_id="r" * 600)
+    assert post(client, "/keeping", huge).status_code == 413
+    body = json.dumps({"eventName": "done"}).encode()
+    assert post(client, "/mastercard?ref=req-7&token=x", (body, {})).status_code == 401
+    assert KEPT.calls == []
+    assert post(client, callback_path("/mastercard"), (body, {})).status_code == 202
+    assert KEPT.calls[0][0] == body
+
+
+def test_an_on_invalid_that_raises_leaves_the_answer_as_before(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/failing-store", unknown("payscore"))
+    assert (response.status_code, response.json()) == (400, {"detail": "invalid webhook payload"})
+    assert "on_invalid failed for a webhook from payscore" in caplog.text
+
+
+def test_a_webhook_error_from_the_endpoint_is_answered_with_its_status(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/raising", signed("payscore", "REPORT_READY"))
+    assert (response.status_code, response.json()) == (401, {"detail": "invalid webhook signature"})
+    assert "Refused a webhook from payscore (401): not ours after all" in caplog.text
+    with pytest.raises(KeyError):
+        post(client, "/raising", signed("payscore", "VERIFICATION_STARTED"))
 
 
 def test_plain_starlette_awaits_the_dependency_itself() -> None:
@@ -184,7 +313,7 @@ def test_an_unknown_provider_fails_when_the_dependency_is_made() -> None:
         webhook_event("stripe")
 
 
-def _chunked_request(chunks: Any, pulled: list[int]) -> Request:
+def _chunked_request(chunks: Any, pulled: list[int], query: bytes = b"") -> Request:
     # An ASGI request with no Content-Length, as a server hands over a chunked upload.
     pieces = iter(chunks)
 
@@ -199,7 +328,7 @@ def _chunked_request(chunks: Any, pulled: list[int]) -> Request:
         "type": "http",
         "method": "POST",
         "path": "/hooks/mastercard",
-        "query_string": b"",
+        "query_string": query,
         "headers": [(b"transfer-encoding", b"chunked")],
     }
     return Request(scope, receive)

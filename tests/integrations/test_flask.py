@@ -14,28 +14,45 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from webhook_payloads import UnknownEvent, UnknownProviderError, WebhookEvent, parse
+from webhook_payloads import (
+    ConfigurationError,
+    SignatureError,
+    UnknownEvent,
+    UnknownProviderError,
+    WebhookEvent,
+    parse,
+)
 from webhook_payloads._registry import get_spec
 from webhook_payloads.integrations.flask import SECRETS_SETTING, webhook_handler
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
     BAD_REQUESTS,
+    CALLBACK_KEY,
+    DECLARATION_ERRORS,
     EVENTS,
+    OLD_CALLBACK_KEY,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    Kept,
     assert_refused,
+    callback_path,
+    invalid,
+    mastercard_request,
     parse_status,
     receiver_options,
     settings_table,
     signed,
     signed_with_old,
+    tampered,
     unknown,
+    unsigned,
 )
 
 RECEIVED: list[tuple[WebhookEvent | UnknownEvent, dict[str, Any]]] = []
+KEPT = Kept()
 
 
 def record(event: WebhookEvent | UnknownEvent, **view_args: Any) -> None:
@@ -59,6 +76,29 @@ def make_app() -> Flask:
     @webhook_handler("payscore", secret=lambda: [SECRET])
     async def async_hook(event: WebhookEvent) -> None:
         RECEIVED.append((event, {}))
+
+    @app.post("/keeping")
+    @webhook_handler("payscore", on_invalid=KEPT, max_body_size=512)
+    def keeping(event: WebhookEvent) -> None:
+        RECEIVED.append((event, {}))
+
+    @app.post("/failing-store")
+    @webhook_handler("payscore", on_invalid=Kept(fail=True))
+    def failing_store(event: WebhookEvent) -> None:
+        RECEIVED.append((event, {}))  # pragma: no cover - never reached
+
+    @app.post("/mastercard/<tenant>")
+    @webhook_handler("mastercard", callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY], on_invalid=KEPT)
+    def mastercard_hook(event: WebhookEvent, reference: str, tenant: str) -> None:
+        RECEIVED.append((event, {"reference": reference, "tenant": tenant}))
+
+    @app.post("/raising")
+    @webhook_handler("payscore")
+    def raising(event: WebhookEvent) -> None:
+        RECEIVED.append((event, {}))
+        if event.event_type == "REPORT_READY":
+            raise SignatureError("not ours after all", provider="payscore", reason="mismatch")
+        raise KeyError("a bug in the view")
 
     return app
 
@@ -135,17 +175,108 @@ def test_async_handlers_and_callable_secrets(client: FlaskClient) -> None:
     assert RECEIVED[0][0].event_type == "VERIFICATION_STARTED"
 
 
-def test_a_missing_secret_is_a_500_that_says_nothing(
+@pytest.mark.parametrize(
+    ("table", "advice"),
+    [
+        (None, "app.config[\"WEBHOOK_PAYLOADS_SECRETS\"] is not set; add it with a 'payscore'"),
+        ({"payscore_v1": SECRET}, 'app.config["WEBHOOK_PAYLOADS_SECRETS"]["payscore"] is missing'),
+        ({"Payscore": SECRET}, "(its keys 'Payscore' are not provider ids)"),
+        ({"payscore": ""}, 'from app.config["WEBHOOK_PAYLOADS_SECRETS"]["payscore"] cannot'),
+    ],
+)
+def test_a_missing_secret_is_a_500_and_the_log_names_the_setting_and_key(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture, table: object, advice: str
+) -> None:
+    client.application.config[SECRETS_SETTING] = table
+    response = post(client, "/hooks/payscore/a", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.data, 500)
+    assert advice in caplog.text
+    assert "pass secret=" not in caplog.text
+    assert RECEIVED == []
+
+
+def test_an_entry_for_mastercard_in_the_config_is_ignored_with_one_error_logged(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client.application.config[SECRETS_SETTING] = {"payscore_v1": SECRET}
-    response = post(client, "/hooks/payscore/a", signed("payscore", "REPORT_READY"))
-    assert_refused(response.status_code, response.data, 500)
-    assert "no secret was given" in caplog.text
-    del client.application.config[SECRETS_SETTING]
-    response = post(client, "/hooks/payscore/a", signed("payscore", "REPORT_READY"))
-    assert_refused(response.status_code, response.data, 500)
+    client.application.config[SECRETS_SETTING] = {**settings_table(), "mastercard": SECRET}
+    for _ in range(2):
+        assert post(client, "/hooks/mastercard/a", mastercard_request()).status_code == 200
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert 'app.config["WEBHOOK_PAYLOADS_SECRETS"]["mastercard"] is ignored' in record.getMessage()
+    assert len(RECEIVED) == 2
+
+
+def test_bad_options_fail_when_the_view_is_declared() -> None:
+    for options in DECLARATION_ERRORS:
+        with pytest.raises(ConfigurationError):
+            webhook_handler(**options)
+
+
+def test_the_callback_token_is_checked_and_the_reference_handed_on(client: FlaskClient) -> None:
+    assert post(client, callback_path("/mastercard/acme"), mastercard_request()).status_code == 200
+    url = callback_path("/mastercard/acme", "r-2", OLD_CALLBACK_KEY)
+    assert post(client, url, mastercard_request()).status_code == 200
+    assert [kwargs for _, kwargs in RECEIVED] == [
+        {"reference": "req-7", "tenant": "acme"},
+        {"reference": "r-2", "tenant": "acme"},
+    ]
+    for url in ("/mastercard/a", callback_path("/mastercard/a", key=SECRET), "/mastercard/a?ref=x"):
+        response = post(client, url, mastercard_request())
+        assert_refused(response.status_code, response.data, 401)
+    assert len(RECEIVED) == 2
+
+
+def test_the_callback_token_is_checked_before_the_body_is_read() -> None:
+    stream = _CountingStream(1000)
+    status, data = _post_chunked(make_app(), "/mastercard/a?ref=req-7&token=forged", stream)
+    assert_refused(int(status.split()[0]), data, 401)
+    assert stream.served == 0
+
+
+@pytest.mark.parametrize("provider_request", [invalid, unknown])
+def test_authentic_invalid_deliveries_are_kept_and_answered_202(
+    client: FlaskClient, provider_request: Any
+) -> None:
+    KEPT.calls.clear()
+    request = provider_request("payscore")
+    response = post(client, "/keeping", request)
+    assert (response.status_code, response.data) == (202, b"")
+    ((body, error),) = KEPT.calls
+    assert body == request[0]
+    assert error.http_status == 400
     assert RECEIVED == []
+
+
+def test_forged_or_oversized_deliveries_never_reach_on_invalid(client: FlaskClient) -> None:
+    KEPT.calls.clear()
+    assert post(client, "/keeping", tampered("payscore")).status_code == 401
+    assert post(client, "/keeping", unsigned("payscore")).status_code == 401
+    huge = signed("payscore", "REPORT_READY", report_id="r" * 600)
+    assert post(client, "/keeping", huge).status_code == 413
+    body = json.dumps({"eventName": "done"}).encode()
+    assert post(client, "/mastercard/a?ref=req-7&token=x", (body, {})).status_code == 401
+    assert KEPT.calls == []
+    assert post(client, callback_path("/mastercard/a"), (body, {})).status_code == 202
+    assert KEPT.calls[0][0] == body
+
+
+def test_an_on_invalid_that_raises_leaves_the_answer_as_before(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/failing-store", unknown("payscore"))
+    assert_refused(response.status_code, response.data, 400)
+    assert "on_invalid failed for a webhook from payscore" in caplog.text
+
+
+def test_a_webhook_error_from_the_view_is_answered_with_its_status(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = post(client, "/raising", signed("payscore", "REPORT_READY"))
+    assert_refused(response.status_code, response.data, 401)
+    assert "Refused a webhook from payscore (401): not ours after all" in caplog.text
+    client.application.testing = True  # let the exception out, as Flask does in tests
+    with pytest.raises(KeyError):
+        post(client, "/raising", signed("payscore", "VERIFICATION_STARTED"))
 
 
 def test_config_is_read_per_request(client: FlaskClient) -> None:

@@ -10,21 +10,17 @@ from webhook_payloads import (
     BodyTooLargeError,
     ConfigurationError,
     MalformedPayloadError,
+    Provider,
     SignatureError,
     UnknownProviderError,
 )
-from webhook_payloads.integrations._receiver import Receiver, refusal
+from webhook_payloads.integrations._receiver import KEPT, Receiver, refusal
 from webhook_payloads.payscore import signed_headers
 
 
 def receiver(**options: object) -> Receiver:
-    defaults: dict[str, object] = {
-        "secret": None,
-        "signature_scheme": None,
-        "max_body_size": 256,
-        "allow_unknown": False,
-    }
-    return Receiver.create("payscore", **{**defaults, **options})  # type: ignore[arg-type]
+    defaults: dict[str, object] = {"secret": None, "setting": "SECRETS", "max_body_size": 256}
+    return Receiver("payscore", **{**defaults, **options})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("declared", [None, 0, 256, "256", " 12 ", "", "abc", "-5", "\u0661\u0662"])
@@ -41,29 +37,46 @@ def test_declared_lengths_above_the_limit_are_refused(declared: str | int) -> No
 
 
 def test_the_provider_id_is_checked_and_normalised_when_declared() -> None:
-    assert (
-        Receiver.create(
-            "payscore_v1", secret=None, signature_scheme=None, max_body_size=1, allow_unknown=False
-        ).provider
-        == "payscore_v1"
-    )
+    assert Receiver(Provider.PAYSCORE_V1, secret="s", setting=None).provider == "payscore_v1"
     with pytest.raises(UnknownProviderError):
-        Receiver.create(
-            "nope", secret=None, signature_scheme=None, max_body_size=1, allow_unknown=False
-        )
+        Receiver("nope", secret=None, setting=None)
+
+
+BODY = b'{"code": "VERIFICATION_STARTED", "verification_id": "v"}'
 
 
 def test_an_explicit_secret_wins_over_settings() -> None:
-    body = b'{"code": "VERIFICATION_STARTED", "verification_id": "v"}'
-    headers = signed_headers(body, "explicit")
-    event = receiver(secret="explicit").parse(body, headers, {"payscore": "from-settings"})
-    assert event.event_type == "VERIFICATION_STARTED"
-    event = receiver(secret=lambda: ["old", "explicit"]).parse(body, headers, None)
-    assert event.event_type == "VERIFICATION_STARTED"
-    event = receiver().parse(body, headers, {"payscore": ["explicit"]})
-    assert event.event_type == "VERIFICATION_STARTED"
-    with pytest.raises(ConfigurationError):
-        receiver().parse(body, headers, ["explicit"])
+    headers = signed_headers(BODY, "explicit")
+    webhook = receiver(secret="explicit").webhook({"payscore": "from-settings"})
+    assert webhook.parse(BODY, headers).event_type == "VERIFICATION_STARTED"
+    webhook = receiver(secret=lambda: ["old", "explicit"]).webhook(None)
+    assert webhook.parse(BODY, headers).event_type == "VERIFICATION_STARTED"
+    webhook = receiver().webhook({"payscore": ["explicit"]})
+    assert webhook.parse(BODY, headers).event_type == "VERIFICATION_STARTED"
+    with pytest.raises(ConfigurationError, match="SECRETS must be a dict"):
+        receiver().webhook(["explicit"])
+
+
+def test_a_webhook_is_built_once_per_secret_value_and_again_when_it_changes() -> None:
+    built = receiver()
+    table: dict[str, object] = {"payscore": ["new", "old"]}
+    first = built.webhook(table)
+    assert built.webhook({"payscore": ["new", "old"]}) is first
+    # A rotation in place: the list the setting holds is changed, not replaced.
+    table["payscore"].append("older")  # type: ignore[attr-defined]
+    second = built.webhook(table)
+    assert second is not first
+    assert built.webhook(table) is second
+    with pytest.raises(ConfigurationError, match=r'SECRETS\["payscore"\] cannot be used'):
+        built.webhook({"payscore": " new"})
+    assert built.webhook(table) is second
+
+
+def test_a_static_secret_or_an_unsigned_provider_builds_the_webhook_when_declared() -> None:
+    static = receiver(secret="s")
+    assert static.webhook(None) is static.webhook({"payscore": "other"})
+    mastercard = Receiver("mastercard", secret=None, setting="SECRETS")
+    assert mastercard.webhook(None) is mastercard.webhook({})
 
 
 @pytest.mark.parametrize(
@@ -106,3 +119,16 @@ def test_a_usable_declared_length_is_returned_for_reading_the_body_whole(
 ) -> None:
     # None sends the receivers to count a body of undeclared length as they read it.
     assert receiver().check_length(declared) == usable
+
+
+def test_on_invalid_never_sees_a_body_over_the_limit_or_a_forged_one() -> None:
+    calls: list[bytes] = []
+    built = receiver(secret="s", on_invalid=lambda body, error: calls.append(body))
+    webhook = built.webhook(None)
+    with pytest.raises(BodyTooLargeError):
+        built.deliver(webhook, b"{" * 300, {})
+    with pytest.raises(SignatureError):
+        built.deliver(webhook, b"{", signed_headers(b"{", "forged"))
+    assert calls == []
+    assert built.deliver(webhook, b"{", signed_headers(b"{", "s")) is KEPT
+    assert calls == [b"{"]

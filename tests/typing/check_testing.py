@@ -1,6 +1,6 @@
 """Checked by mypy --strict and pyright strict (not run by pytest): testing kit, receivers."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
@@ -8,13 +8,12 @@ from django.http.response import HttpResponseBase
 from fastapi import Depends, FastAPI
 from flask import Flask
 from flask.typing import ResponseReturnValue
-from starlette.requests import Request
 from typing_extensions import assert_type
 
-from webhook_payloads import UnknownEvent, WebhookEvent
 from webhook_payloads.integrations.django import webhook_view
 from webhook_payloads.integrations.fastapi import webhook_event
 from webhook_payloads.integrations.flask import webhook_handler
+from webhook_payloads.integrations.starlette import WebhookDependency
 from webhook_payloads.payscore import PayscoreEvent, ReportReady
 from webhook_payloads.payscore_v1 import ApplicantAdded
 from webhook_payloads.testing import OMIT, RequestBuilder, build_event, build_request, event_types
@@ -66,4 +65,4 @@ def fastapi_view(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> No
 
 
 def fastapi_types() -> None:
-    assert_type(payscore_event, Callable[[Request], Awaitable[WebhookEvent | UnknownEvent]])
+    assert_type(payscore_event, WebhookDependency[PayscoreEvent])

@@ -19,12 +19,24 @@ from ``request.stream``, refused once it passes the limit); a refused request ge
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
+from collections.abc import Awaitable, Callable, Mapping
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
+from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
-from ._receiver import SECRETS_SETTING, Receiver, SecretSource, refusal
+from ._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
     from flask import Response, current_app, jsonify, request
@@ -36,75 +48,41 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-__all__ = ["SECRETS_SETTING", "webhook_handler"]
+    from .._base import UnknownEvent, WebhookEvent
+    from .._types import Secrets
+    from ..anddone import AndDoneEvent, SignatureScheme
+    from ..mastercard import MastercardEvent
+    from ..mastercard_connect import MastercardConnectEvent
+    from ..payscore import PayscoreEvent
+    from ..payscore_v1 import PayscoreV1Event
+
+__all__ = ["SECRETS_SETTING", "CallbackHandlerDecorator", "HandlerDecorator", "webhook_handler"]
 
 P = ParamSpec("P")
+EventT_co = TypeVar("EventT_co", covariant=True)
+
+HandlerResult: TypeAlias = "ResponseReturnValue | Awaitable[ResponseReturnValue | None] | None"
+"""What a handler returns: a Flask response value or ``None`` (200), or a coroutine of one."""
 
 
-def webhook_handler(
-    provider: str,
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: bool = False,
-) -> Callable[
-    [Callable[Concatenate[Any, P], ResponseReturnValue | None]],
-    Callable[P, ResponseReturnValue],
-]:
-    """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
+class HandlerDecorator(Protocol[EventT_co]):
+    """What :func:`webhook_handler` returns: wraps ``handler(event, **view_args)``."""
 
-    Put it under the route decorator. The handler runs only for a request that ``parse()``
-    accepted; it may return any Flask response value, and ``None`` answers 200 with an empty
-    body. ``async def`` handlers work where Flask's async support is installed.
-
-    Args:
-        provider: The provider id, such as ``"payscore"`` (checked now, not per request).
-        secret: The secret, several (key rotation), or a function returning them (called
-            per request). Without it, ``app.config["WEBHOOK_PAYLOADS_SECRETS"][provider]``.
-        signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
-            (a chunked body, which declares none, as it is read).
-        allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
-            not know, instead of answering 400.
-
-    Returns:
-        A decorator for the handler.
-
-    Raises:
-        UnknownProviderError: ``provider`` is not a known id.
-    """
-    receiver = Receiver.create(
-        provider,
-        secret=secret,
-        signature_scheme=signature_scheme,
-        max_body_size=max_body_size,
-        allow_unknown=allow_unknown,
-    )
-
-    def decorate(
-        handler: Callable[Concatenate[Any, P], ResponseReturnValue | None],
+    def __call__(
+        self, handler: Callable[Concatenate[EventT_co, P], HandlerResult]
     ) -> Callable[P, ResponseReturnValue]:
-        @functools.wraps(handler)
-        def view(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
-            if request.method != "POST":
-                return Response(status=405, headers={"Allow": "POST"})
-            config = cast("Mapping[str, object]", current_app.config)
-            try:
-                if receiver.check_length(request.content_length) is not None:
-                    body = request.get_data()  # Werkzeug stops at the declared length
-                else:
-                    body = _read_undeclared(receiver)
-                event = receiver.parse(body, request.headers, config.get(SECRETS_SETTING))
-            except WebhookError as error:
-                status, text = refusal(error, receiver.provider)
-                return jsonify(error=text), status
-            result = current_app.ensure_sync(handler)(event, *args, **kwargs)
-            return ("", 200) if result is None else result
+        """Wrap ``handler`` into a view taking the route's variables."""
+        ...
 
-        return view
 
-    return decorate
+class CallbackHandlerDecorator(Protocol[EventT_co]):
+    """With ``callback_key``: wraps ``handler(event, reference, **view_args)``."""
+
+    def __call__(
+        self, handler: Callable[Concatenate[EventT_co, str, P], HandlerResult]
+    ) -> Callable[P, ResponseReturnValue]:
+        """Wrap ``handler`` into a view taking the route's variables."""
+        ...
 
 
 _PIECE = 64 * 1024
@@ -122,3 +100,241 @@ def _read_undeclared(receiver: Receiver) -> bytes:
         receiver.check_length(size)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _receive(receiver: Receiver) -> tuple[ResponseReturnValue | None, tuple[object, ...]]:
+    """The answer (``None`` to call the handler), and the handler's first arguments."""
+    config = cast("Mapping[str, object]", current_app.config)
+    try:
+        # request.url keeps the query string as sent; request.full_path decodes it.
+        start = receiver.start(config.get(SECRETS_SETTING), request.url, request.content_length)
+        # Werkzeug stops at a declared length; one of undeclared length is counted as read.
+        body = request.get_data() if start.declared is not None else _read_undeclared(receiver)
+        event = receiver.deliver(start.webhook, body, request.headers)
+    except WebhookError as error:
+        return _refused(error, receiver.provider), ()
+    if event is KEPT:
+        return ("", 202), ()
+    return None, (event,) if start.reference is None else (event, start.reference)
+
+
+def _refused(error: WebhookError, provider: str) -> ResponseReturnValue:
+    status, text = refusal(error, provider)
+    return jsonify(error=text), status
+
+
+@overload
+def webhook_handler(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[MastercardEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: Secrets,
+    on_invalid: InvalidHandler | None = None,
+) -> CallbackHandlerDecorator[MastercardEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: Secrets,
+    on_invalid: InvalidHandler | None = None,
+) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[MastercardConnectEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[PayscoreEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[PayscoreV1Event]: ...
+@overload
+def webhook_handler(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["anddone", Provider.ANDDONE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: SignatureScheme | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[AndDoneEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["anddone", Provider.ANDDONE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: SignatureScheme | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: str | Provider,
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
+
+
+def webhook_handler(
+    provider: str | Provider,
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool = False,
+    callback_key: Secrets | None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> HandlerDecorator[Any] | CallbackHandlerDecorator[Any]:
+    """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
+
+    Put it under the route decorator. The handler runs only for a request that was verified
+    and parsed (with ``callback_key``, it gets the verified reference second). It may return
+    any Flask response value, and ``None`` answers 200 with an empty body; a
+    :class:`WebhookError` it raises is answered with the error's ``http_status``.
+    ``async def`` handlers work where Flask's async support is installed.
+
+    Args:
+        provider: The provider id, such as ``"payscore"``.
+        secret: The secret, several (key rotation), or a function returning them (called
+            per request). Without it, ``app.config["WEBHOOK_PAYLOADS_SECRETS"][provider]``.
+        signature_scheme: For providers whose signature construction you name (AndDone).
+        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
+            (a chunked body, which declares none, as it is read).
+        allow_unknown: Hand the handler an ``UnknownEvent`` for event types this library does
+            not know, instead of answering 400.
+        callback_key: ``"mastercard"`` only: the key (or a rotation list) its ``callbackUrl``
+            was made with. The token is checked before the body is read (401 when missing
+            or wrong), and the handler is called as ``handler(event, reference, **view_args)``.
+        on_invalid: ``on_invalid(body, error)``, called with an authentic body that fails
+            validation or has an unknown event type; when it returns, the view answers 202
+            (when it raises, 400).
+
+    Returns:
+        A decorator for the handler.
+
+    Raises:
+        ConfigurationError: An option is wrong (checked now, not per request): an unknown
+            provider, a secret for a provider that signs nothing, a bad signature scheme or
+            size limit, ``callback_key`` for another provider than ``"mastercard"``.
+    """
+    receiver = Receiver(
+        provider,
+        secret=secret,
+        setting=f'app.config["{SECRETS_SETTING}"]',
+        signature_scheme=signature_scheme,
+        max_body_size=max_body_size,
+        allow_unknown=allow_unknown,
+        callback_key=callback_key,
+        on_invalid=on_invalid,
+    )
+
+    def decorate(handler: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
+        @functools.wraps(handler)
+        def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if request.method != "POST":
+                return Response(status=405, headers={"Allow": "POST"})
+            answer, first = _receive(receiver)
+            if answer is not None:
+                return answer
+            try:
+                result = current_app.ensure_sync(handler)(*first, *args, **kwargs)
+            except WebhookError as error:
+                return _refused(error, receiver.provider)
+            return ("", 200) if result is None else result
+
+        return view
+
+    return decorate

@@ -22,75 +22,94 @@ short detail; anything but POST gets 405.
 # No "from __future__ import annotations" here: FastAPI reads the dependency's signature at
 # run time and must see the real Request class, not a string.
 
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
-from .._base import UnknownEvent, WebhookEvent
+from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
-from ._receiver import Receiver, SecretSource, refusal
+from ._receiver import KEPT, KEPT_TEXT, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
+    from starlette.responses import JSONResponse
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Starlette
     raise ImportError(
         "webhook_payloads.integrations.starlette needs Starlette (FastAPI brings it): "
         "pip install 'webhook-payloads[fastapi]'"
     ) from exc
 
-__all__ = ["webhook_event"]
+if TYPE_CHECKING:
+    from .._base import UnknownEvent, WebhookEvent
+    from .._types import Secrets
+    from ..anddone import AndDoneEvent, SignatureScheme
+    from ..mastercard import MastercardEvent
+    from ..mastercard_connect import MastercardConnectEvent
+    from ..payscore import PayscoreEvent
+    from ..payscore_v1 import PayscoreV1Event
+
+__all__ = ["CallbackDependency", "WebhookDependency", "webhook_error_handler", "webhook_event"]
+
+EventT_co = TypeVar("EventT_co", covariant=True)
 
 
-def webhook_event(
-    provider: str,
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: bool = False,
-) -> Callable[[Request], Awaitable[WebhookEvent | UnknownEvent]]:
-    """A dependency returning the typed event of the request, for ``Depends(...)``.
+class WebhookDependency(Generic[EventT_co]):
+    """What :func:`webhook_event` returns: ``await dependency(request)`` gives the event.
 
-    Args:
-        provider: The provider id, such as ``"payscore"`` (checked now, not per request).
-        secret: The secret, several (key rotation), or a function returning them, called per
-            request (``lambda: get_settings().payscore_secrets``). Required for providers that
-            sign: there is no settings object to fall back on.
-        signature_scheme: Passed to ``parse()``, for providers that need one (AndDone).
-        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
-            (a chunked body, which declares none, as it is read).
-        allow_unknown: Return an ``UnknownEvent`` for event types this library does not know,
-            instead of answering 400.
+    Use it as ``Depends(dependency)`` in FastAPI, or await it in a Starlette endpoint.
 
-    Returns:
-        An async function of the request that returns the event or raises ``HTTPException``.
-
-    Raises:
-        UnknownProviderError: ``provider`` is not a known id.
+    Attributes:
+        provider: The provider id.
+        max_body_size: The largest body accepted, in bytes.
     """
-    receiver = Receiver.create(
-        provider,
-        secret=secret,
-        signature_scheme=signature_scheme,
-        max_body_size=max_body_size,
-        allow_unknown=allow_unknown,
-    )
 
-    async def dependency(request: Request) -> WebhookEvent | UnknownEvent:
+    def __init__(self, receiver: Receiver) -> None:
+        """Wrap a checked :class:`Receiver` (made by :func:`webhook_event`)."""
+        self._receiver = receiver
+        self.provider: str = receiver.provider
+        self.max_body_size: int = receiver.max_body_size
+
+    async def __call__(self, request: Request) -> EventT_co:
+        """The verified, typed event of ``request``.
+
+        Raises:
+            HTTPException: The request is refused (405, 400, 401, 413, 500), or 202 when
+                ``on_invalid`` kept an authentic body that failed validation.
+        """
         if request.method != "POST":
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
+        receiver = self._receiver
         try:
-            if receiver.check_length(request.headers.get("content-length")) is not None:
+            start = receiver.start(None, str(request.url), request.headers.get("content-length"))
+            if start.declared is not None:
                 body = await request.body()  # the server stops at the declared length
             else:
                 body = await _read_undeclared(request, receiver)
-            return receiver.parse(body, request.headers, None)
+            event = receiver.deliver(start.webhook, body, request.headers)
         except WebhookError as error:
             status, text = refusal(error, receiver.provider)
             raise HTTPException(status_code=status, detail=text) from None
+        if event is KEPT:
+            # A dependency can end the request only by raising; the answer is a success.
+            raise HTTPException(status_code=202, detail=KEPT_TEXT)
+        return cast("EventT_co", event)
 
-    dependency.__name__ = dependency.__qualname__ = f"{receiver.provider}_webhook_event"
-    return dependency
+
+class CallbackDependency(WebhookDependency[EventT_co]):
+    """A Mastercard dependency with ``callback_key``: also gives the verified reference."""
+
+    async def reference(self, request: Request) -> str:
+        """The ``callbackUrl`` reference of ``request``, its token checked (a dependency too).
+
+        Raises:
+            HTTPException: 401 when the token is missing or wrong.
+        """
+        try:
+            reference = self._receiver.start(None, str(request.url), None).reference
+        except WebhookError as error:
+            status, text = refusal(error, self.provider)
+            raise HTTPException(status_code=status, detail=text) from None
+        return cast("str", reference)
 
 
 async def _read_undeclared(request: Request, receiver: Receiver) -> bytes:
@@ -104,3 +123,213 @@ async def _read_undeclared(request: Request, receiver: Receiver) -> bytes:
         receiver.check_length(size)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def webhook_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a :class:`WebhookError` raised by an endpoint with its ``http_status``.
+
+    Register it for ``WebhookError`` (``app.add_exception_handler(WebhookError,
+    webhook_error_handler)``, or ``exception_handlers={WebhookError: ...}``); the answer is
+    the short ``{"detail": ...}`` the dependency gives, and the error is logged the same way.
+    """
+    status, text = refusal(cast("WebhookError", exc), None)
+    return JSONResponse({"detail": text}, status_code=status)
+
+
+@overload
+def webhook_event(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[MastercardEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[MastercardEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: "Secrets",
+    on_invalid: InvalidHandler | None = None,
+) -> "CallbackDependency[MastercardEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard", Provider.MASTERCARD],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: "Secrets",
+    on_invalid: InvalidHandler | None = None,
+) -> "CallbackDependency[MastercardEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[MastercardConnectEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[PayscoreEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["payscore", Provider.PAYSCORE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[PayscoreEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[PayscoreV1Event]": ...
+@overload
+def webhook_event(
+    provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[PayscoreV1Event | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["anddone", Provider.ANDDONE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: "SignatureScheme | None" = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: Literal[False] = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[AndDoneEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["anddone", Provider.ANDDONE],
+    *,
+    secret: SecretSource = None,
+    signature_scheme: "SignatureScheme | None" = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[AndDoneEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: str | Provider,
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool = False,
+    callback_key: None = None,
+    on_invalid: InvalidHandler | None = None,
+) -> "WebhookDependency[WebhookEvent | UnknownEvent]": ...
+
+
+def webhook_event(
+    provider: str | Provider,
+    *,
+    secret: SecretSource = None,
+    signature_scheme: object | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    allow_unknown: bool = False,
+    callback_key: "Secrets | None" = None,
+    on_invalid: InvalidHandler | None = None,
+) -> WebhookDependency[Any]:
+    """A dependency returning the typed event of the request, for ``Depends(...)``.
+
+    Args:
+        provider: The provider id, such as ``"payscore"``.
+        secret: The secret, several (key rotation), or a function returning them, called per
+            request (``lambda: get_settings().payscore_secrets``). Required for providers that
+            sign: there is no settings object to fall back on.
+        signature_scheme: For providers whose signature construction you name (AndDone).
+        max_body_size: Larger bodies get 413, checked on ``Content-Length`` before reading
+            (a chunked body, which declares none, as it is read).
+        allow_unknown: Return an ``UnknownEvent`` for event types this library does not know,
+            instead of answering 400.
+        callback_key: ``"mastercard"`` only: the key (or a rotation list) its ``callbackUrl``
+            was made with. The token is checked before the body is read (401 when missing
+            or wrong); ``Depends(dependency.reference)`` gives the verified reference.
+        on_invalid: ``on_invalid(body, error)``, called with an authentic body that fails
+            validation or has an unknown event type; when it returns, the request is
+            answered 202 and the endpoint does not run (when it raises, 400).
+
+    Returns:
+        An async callable of the request that returns the event or raises ``HTTPException``
+        (a :class:`CallbackDependency` with ``callback_key``).
+
+    Raises:
+        ConfigurationError: An option is wrong (checked now, not per request): an unknown
+            provider, no secret for a provider that signs, a secret for one that signs
+            nothing, a bad signature scheme or size limit, ``callback_key`` for another
+            provider than ``"mastercard"``.
+    """
+    receiver = Receiver(
+        provider,
+        secret=secret,
+        setting=None,
+        signature_scheme=signature_scheme,
+        max_body_size=max_body_size,
+        allow_unknown=allow_unknown,
+        callback_key=callback_key,
+        on_invalid=on_invalid,
+    )
+    if receiver.checks_token:
+        return CallbackDependency(receiver)
+    return WebhookDependency(receiver)

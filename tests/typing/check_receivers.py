@@ -1,0 +1,140 @@
+"""Checked by mypy --strict and pyright strict (not run by pytest): receivers, typed per provider.
+
+A handler typed for the provider's events (or a base class of them) is accepted; one typed for
+another provider's events is an error, and so is a Mastercard handler that does not take the
+reference when ``callback_key`` is given.
+"""
+
+# Expected errors are marked with ignores; an ignore that silences nothing fails (mypy
+# --strict warns on unused ignores itself).
+# pyright: reportUnnecessaryTypeIgnoreComment=true
+
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from fastapi import Depends
+from starlette.requests import Request
+from typing_extensions import assert_type
+
+from webhook_payloads import PayloadError, Provider, UnknownEvent, WebhookEvent
+from webhook_payloads.anddone import AndDoneEvent, SignatureScheme
+from webhook_payloads.integrations.django import webhook_view
+from webhook_payloads.integrations.fastapi import webhook_event
+from webhook_payloads.integrations.flask import webhook_handler
+from webhook_payloads.integrations.starlette import CallbackDependency, WebhookDependency
+from webhook_payloads.mastercard import MastercardEvent
+from webhook_payloads.payscore import PayscoreEvent
+from webhook_payloads.payscore_v1 import PayscoreV1Event
+
+
+def keep(body: bytes, error: PayloadError) -> None:
+    """An on_invalid."""
+
+
+# --- Django -------------------------------------------------------------------------------
+
+
+@webhook_view("payscore", on_invalid=keep)
+def payscore_view(request: HttpRequest, event: PayscoreEvent) -> None:
+    """Accepted: the provider's own union."""
+
+
+@webhook_view(Provider.PAYSCORE_V1)
+def base_class_view(request: HttpRequest, event: WebhookEvent, tenant: str) -> HttpResponse:
+    """Accepted: a base class of every event, and URL arguments after the event."""
+    return HttpResponse()
+
+
+@webhook_view("payscore")  # type: ignore[arg-type]
+def wrong_provider_view(request: HttpRequest, event: MastercardEvent) -> None:
+    """Refused: Payscore sends no Mastercard events."""
+
+
+@webhook_view("payscore", allow_unknown=True)  # type: ignore[arg-type]
+def no_unknown_view(request: HttpRequest, event: PayscoreEvent) -> None:
+    """Refused: with allow_unknown the handler must take UnknownEvent too."""
+
+
+@webhook_view("mastercard", callback_key="k" * 32)
+async def mastercard_view(request: HttpRequest, event: MastercardEvent, reference: str) -> None:
+    """Accepted: with callback_key the verified reference comes third (async view)."""
+
+
+@webhook_view("mastercard", callback_key="k" * 32)  # type: ignore[arg-type]
+def no_reference_view(request: HttpRequest, event: MastercardEvent) -> None:
+    """Refused: the reference is passed, so the handler must take it."""
+
+
+def django_views(request: HttpRequest) -> None:
+    assert_type(payscore_view(request), HttpResponseBase)
+    assert_type(base_class_view(request, tenant="t"), HttpResponseBase)
+    webhook_view(
+        "anddone",
+        secret=lambda: ["new", "old"],
+        signature_scheme=SignatureScheme.from_name("event_body:text"),
+    )
+    webhook_view("mastercard", callback_key="k", on_invalid=keep)
+    webhook_view("payscore", callback_key="k")  # type: ignore[call-overload]
+    webhook_view("payscore", on_invalid=len)  # type: ignore[arg-type]
+
+
+# --- Flask --------------------------------------------------------------------------------
+
+
+@webhook_handler("anddone")
+def anddone_handler(event: AndDoneEvent) -> tuple[str, int]:
+    """Accepted."""
+    return "", 204
+
+
+@webhook_handler("anddone")  # type: ignore[arg-type]
+def wrong_provider_handler(event: PayscoreEvent) -> None:
+    """Refused."""
+
+
+@webhook_handler("payscore_v1", allow_unknown=True)
+async def lenient_handler(event: PayscoreV1Event | UnknownEvent, tenant: str) -> None:
+    """Accepted: async, with a route variable."""
+
+
+@webhook_handler("mastercard", callback_key=["new", "old"])
+def mastercard_handler(event: MastercardEvent, reference: str) -> None:
+    """Accepted."""
+
+
+def flask_views() -> None:
+    anddone_handler()
+    lenient_handler(tenant="t")
+    mastercard_handler()
+
+
+# --- FastAPI / Starlette ------------------------------------------------------------------
+
+payscore_event = webhook_event("payscore", secret="s")
+lenient_event = webhook_event("payscore", secret="s", allow_unknown=True)
+mastercard_event = webhook_event("mastercard", callback_key="k", on_invalid=keep)
+
+
+def payscore_endpoint(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
+    """Accepted."""
+
+
+def mastercard_endpoint(
+    event: Annotated[MastercardEvent, Depends(mastercard_event)],
+    reference: Annotated[str, Depends(mastercard_event.reference)],
+) -> None:
+    """Accepted: the reference is a dependency of its own."""
+
+
+async def starlette_endpoint(request: Request) -> None:
+    assert_type(payscore_event, WebhookDependency[PayscoreEvent])
+    assert_type(mastercard_event, CallbackDependency[MastercardEvent])
+    event = await payscore_event(request)
+    assert_type(event, PayscoreEvent)
+    assert_type(await lenient_event(request), PayscoreEvent | UnknownEvent)
+    assert_type(await mastercard_event.reference(request), str)
+    wrong: MastercardEvent = await payscore_event(request)  # type: ignore[assignment]
+    assert wrong
+    payscore_event.reference  # type: ignore[attr-defined]  # noqa: B018
+    webhook_event("payscore", secret="s", callback_key="k")  # type: ignore[call-overload]
