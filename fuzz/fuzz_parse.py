@@ -55,7 +55,7 @@ if __name__ == "__main__" and "--replay" not in sys.argv:
         for _provider in webhook_payloads._registry.registered_providers():
             webhook_payloads._registry.get_spec(_provider)
 
-from webhook_payloads import UnknownEvent, WebhookError, parse
+from webhook_payloads import UnknownEvent, WebhookError, from_json, parse, to_json
 from webhook_payloads._registry import Provider, Verifier, get_spec, registered_providers
 from webhook_payloads._samples import sample_body, sample_names
 
@@ -170,6 +170,7 @@ def check_event(provider: Provider, event: object) -> None:
     str(event)
     assert event.idempotency_key  # type: ignore[attr-defined]
     assert pickle.loads(pickle.dumps(event)) == event  # noqa: S301 - our own bytes
+    assert from_json(to_json(event)) == event  # type: ignore[arg-type]
     # The round trip: the event's own JSON parses back to an equal event.
     if isinstance(event, UnknownEvent):
         return

@@ -31,8 +31,10 @@ EXPECTED = {
     "WebhookError",
     "WebhookEvent",
     "__version__",
+    "from_json",
     "json_schema",
     "parse",
+    "to_json",
 }
 
 

@@ -10,8 +10,10 @@ Configure a provider once, then parse each request::
 or do both in one call: ``parse("payscore", request.body, request.headers, secret=...)``.
 Either checks the provider's signature over the raw bytes, then validates the body into
 one event class of the provider's discriminated union, or raises one
-:class:`WebhookError` subclass. Provider modules (``webhook_payloads.payscore``, ...) hold
-the event classes and the signing helpers; they are imported on first use.
+:class:`WebhookError` subclass. :func:`to_json` and :func:`from_json` carry an event, its
+provider included, through a task queue or a database. Provider modules
+(``webhook_payloads.payscore``, ...) hold the event classes and the signing helpers; they
+are imported on first use.
 """
 
 from importlib import import_module as _import_module
@@ -37,16 +39,20 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._base import EventModel, UnknownEvent, WebhookEvent
+    from ._json import from_json, to_json
     from ._schema import json_schema
 
 # These names cost as much as importing Pydantic's model machinery (the model base classes
-# are Pydantic models; json_schema needs Pydantic's JSON Schema generator), so they load on
-# first access. A provider's first parse() loads the models too.
+# are Pydantic models; json_schema needs Pydantic's JSON Schema generator; to_json and
+# from_json take and give events), so they load on first access. A provider's first parse()
+# loads the models too.
 _LAZY: Final = {
     "EventModel": "._base",
     "UnknownEvent": "._base",
     "WebhookEvent": "._base",
+    "from_json": "._json",
     "json_schema": "._schema",
+    "to_json": "._json",
 }
 
 
@@ -88,6 +94,8 @@ __all__ = [
     "WebhookError",
     "WebhookEvent",
     "__version__",
+    "from_json",
     "json_schema",
     "parse",
+    "to_json",
 ]

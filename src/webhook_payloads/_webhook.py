@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
 
-__all__ = ["Webhook"]
+__all__ = ["Webhook", "require_size_limit"]
 
 EventT_co = TypeVar("EventT_co", covariant=True)
 
@@ -239,14 +239,7 @@ class Webhook(Generic[EventT_co]):
         name = spec.name
         _require_bool("verify", verify, name)
         _require_bool("allow_unknown", allow_unknown, name)
-        if (
-            isinstance(max_body_size, bool)
-            or not isinstance(max_body_size, int)  # pyright: ignore[reportUnnecessaryIsInstance]
-            or max_body_size <= 0
-        ):
-            raise ConfigurationError(
-                "max_body_size must be a positive number of bytes.", provider=name
-            )
+        require_size_limit(max_body_size, name)
         check: Check | None = None
         if spec.verifier is None:
             if secret is not None or signature_scheme is not None:
@@ -344,6 +337,18 @@ def _require_bool(option: str, value: object, provider: str) -> None:
     if value is not True and value is not False:
         raise ConfigurationError(
             f"{option} must be True or False, not {type(value).__name__}.", provider=provider
+        )
+
+
+def require_size_limit(max_body_size: object, provider: str | None) -> None:
+    """Refuse a ``max_body_size`` that is not a positive ``int``.
+
+    Raises:
+        ConfigurationError: ``max_body_size`` is not a positive ``int`` (a ``bool`` is not).
+    """
+    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size <= 0:
+        raise ConfigurationError(
+            "max_body_size must be a positive number of bytes.", provider=provider
         )
 
 
