@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from .._base import UnknownEvent, WebhookEvent
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
+from ._openapi import register
 from ._receiver import Receiver, SecretSource, refusal
 
 try:
@@ -90,6 +91,7 @@ def webhook_event(
             raise HTTPException(status_code=status, detail=text) from None
 
     dependency.__name__ = dependency.__qualname__ = f"{receiver.provider}_webhook_event"
+    register(dependency, receiver.provider)
     return dependency
 
 
