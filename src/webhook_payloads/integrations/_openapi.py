@@ -13,7 +13,7 @@ whole body before the dependency checks its length and signature.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 from weakref import WeakKeyDictionary, WeakSet
@@ -104,15 +104,17 @@ def document_webhooks(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
 
 
-def add_webhooks(document: JsonObject, routes: list[BaseRoute]) -> None:
+def add_webhooks(document: JsonObject, routes: Sequence[BaseRoute]) -> None:
     """Add the webhook routes among ``routes`` to the OpenAPI ``document``, in place."""
     # Here, not at the top: plain Starlette apps import this module without FastAPI.
     from fastapi.routing import APIRoute  # noqa: PLC0415
 
     schemas: JsonObject = document.setdefault("components", {}).setdefault("schemas", {})
     body_refs: dict[str, str] = {}  # provider -> its hoisted body schema, shared by its routes
-    for route in routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in _routes_in_app(routes):
+        if not isinstance(getattr(route, "original_route", route), APIRoute):
+            continue
+        if not route.include_in_schema:
             continue
         webhooks = dict.fromkeys(_webhooks_of(route.dependant))
         for method in sorted(route.methods or ()):
@@ -123,6 +125,16 @@ def add_webhooks(document: JsonObject, routes: list[BaseRoute]) -> None:
                 if webhook.provider not in body_refs:
                     body_refs[webhook.provider] = _hoist(webhook.provider, schemas)
                 _document(operation, webhook, body_refs[webhook.provider])
+
+
+def _routes_in_app(routes: Sequence[BaseRoute]) -> Iterable[Any]:
+    """The app's routes with the path and dependencies each has there, as FastAPI sees them."""
+    try:
+        # FastAPI 0.140 and later keep an included router whole; this walks its routes.
+        from fastapi.routing import iter_route_contexts  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - earlier releases copy them into app.routes
+        return routes
+    return iter_route_contexts(routes)
 
 
 def _webhooks_of(dependant: Dependant) -> Iterator[_Webhook]:
