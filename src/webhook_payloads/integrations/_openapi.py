@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
-from weakref import WeakKeyDictionary, WeakSet
+from weakref import WeakSet
 
 from .._registry import get_spec
 from .._schema import json_schema
@@ -43,7 +43,8 @@ class _Webhook:
     callback_params: tuple[str, ...] = ()
 
 
-_REGISTERED: Final[WeakKeyDictionary[Callable[..., object], _Webhook]] = WeakKeyDictionary()
+# The attribute that marks a dependency made by webhook_event.
+_MARK: Final = "__webhook_payloads_openapi__"
 _DOCUMENTED_APPS: Final[WeakSet[FastAPI]] = WeakSet()
 
 
@@ -61,7 +62,7 @@ def register(
         callback_params: For Mastercard with a callback key: the names of the query parameters
             that carry the reference and its token.
     """
-    _REGISTERED[dependency] = _Webhook(get_spec(provider).provider.value, callback_params or ())
+    vars(dependency)[_MARK] = _Webhook(get_spec(provider).provider.value, callback_params or ())
 
 
 def document_webhooks(app: FastAPI) -> None:
@@ -139,7 +140,8 @@ def _routes_in_app(routes: Sequence[BaseRoute]) -> Iterable[Any]:
 
 def _webhooks_of(dependant: Dependant) -> Iterator[_Webhook]:
     for dependency in dependant.dependencies:
-        if dependency.call is not None and (webhook := _REGISTERED.get(dependency.call)):
+        webhook = getattr(dependency.call, _MARK, None)
+        if isinstance(webhook, _Webhook):
             yield webhook
         yield from _webhooks_of(dependency)
 
