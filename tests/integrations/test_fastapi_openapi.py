@@ -20,7 +20,7 @@ from openapi_spec_validator import validate
 
 from webhook_payloads import WebhookEvent, json_schema, parse
 from webhook_payloads._registry import get_spec
-from webhook_payloads._samples import sample_names
+from webhook_payloads._samples import sample_body, sample_names
 from webhook_payloads.integrations import _openapi
 from webhook_payloads.integrations.fastapi import document_webhooks, webhook_event
 from webhook_payloads.testing import providers
@@ -173,15 +173,17 @@ def test_the_body_is_the_providers_json_schema(document: dict[str, Any], provide
 
 
 @pytest.mark.parametrize("provider", providers())
-def test_every_documented_example_validates_against_the_body_schema(
+def test_the_examples_are_the_providers_and_fit_the_body_schema(
     document: dict[str, Any], provider: str
 ) -> None:
-    schema = operation(document, f"/hooks/{provider}")["requestBody"]["content"]
-    top_ref = schema["application/json"]["schema"]["$ref"]
+    media_type = operation(document, f"/hooks/{provider}")["requestBody"]["content"]
+    top_ref = media_type["application/json"]["schema"]["$ref"]
+    examples = media_type["application/json"]["examples"]
+    assert list(examples) == sample_names(provider)
     validator = Draft202012Validator({"$ref": top_ref, "components": document["components"]})
-    for event_type in sample_names(provider):
-        body, _ = signed(provider, event_type)
-        validator.validate(json.loads(body))
+    for event_type, example in examples.items():
+        validator.validate(example["value"])
+        assert example["value"] == json.loads(sample_body(provider, event_type))
     discriminator = get_spec(provider).discriminator
     assert not validator.is_valid({discriminator: "SOMETHING_NEW"})
 

@@ -13,12 +13,14 @@ whole body before the dependency checks its length and signature.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 from weakref import WeakSet
 
-from .._registry import get_spec
+from .._registry import ProviderSpec, get_spec
+from .._samples import sample_body, sample_names
 from .._schema import json_schema
 from .._signing import HexHeaderScheme
 
@@ -202,7 +204,9 @@ def _document(operation: JsonObject, webhook: _Webhook, body_ref: str) -> None:
                 f"{spec.discriminator!r} property."
             ),
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": body_ref}}},
+            "content": {
+                "application/json": {"schema": {"$ref": body_ref}, "examples": _examples(spec)}
+            },
         },
     )
     declared = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
@@ -214,6 +218,18 @@ def _document(operation: JsonObject, webhook: _Webhook, body_ref: str) -> None:
     for status, (description, detail) in _ANSWERS.items():
         if signed or status != _UNAUTHORIZED:
             responses.setdefault(str(status), _refusal(description, detail))
+
+
+def _examples(spec: ProviderSpec) -> JsonObject:
+    """The provider's documented example of each event type, by event type."""
+    provider = spec.provider.value
+    return {
+        event_type: {
+            "summary": f"{event_type}: {provider}'s documented example",
+            "value": json.loads(sample_body(provider, event_type)),
+        }
+        for event_type in sample_names(provider)
+    }
 
 
 def _parameters(webhook: _Webhook) -> Iterator[JsonObject]:
