@@ -77,7 +77,20 @@ def make_app() -> FastAPI:
     @router.post("/on-router")
     def on_router(request: Request) -> None: ...  # pragma: no cover - only documented
 
-    app.include_router(router)
+    app.include_router(router, prefix="/api")
+
+    class Limit:
+        # A dependency of the app's own: an object that cannot be weakly referenced.
+        __slots__ = ()
+
+        def __call__(self) -> None: ...  # pragma: no cover - only documented
+
+    # On a route for another method, the dependency only ever answers 405.
+    @app.put("/elsewhere")
+    def put(event: Annotated[WebhookEvent, Depends(small)]) -> None: ...  # pragma: no cover
+
+    @app.post("/elsewhere", dependencies=[Depends(Limit())])
+    def post() -> None: ...  # pragma: no cover - only documented
 
     hidden = webhook_event("payscore", secret=secrets_for("payscore"))
 
@@ -85,12 +98,6 @@ def make_app() -> FastAPI:
     def hidden_hook(
         event: Annotated[WebhookEvent, Depends(hidden)],
     ) -> None: ...  # pragma: no cover
-
-    class Limit:
-        # A dependency of the app's own: an object that cannot be weakly referenced.
-        __slots__ = ()
-
-        def __call__(self) -> None: ...  # pragma: no cover - only documented
 
     @app.get("/health", dependencies=[Depends(Limit())])
     def health() -> dict[str, str]:  # pragma: no cover - only documented
@@ -255,9 +262,15 @@ def test_what_the_route_declares_itself_is_kept(document: dict[str, Any]) -> Non
 
 
 def test_a_dependency_on_the_router_makes_a_webhook_route(document: dict[str, Any]) -> None:
-    documented = operation(document, "/on-router")
+    documented = operation(document, "/api/on-router")
     assert documented["requestBody"] == operation(document, "/small")["requestBody"]
     assert [p["name"] for p in documented["parameters"]] == ["Verification-Signature"]
+
+
+def test_only_post_takes_a_webhook(document: dict[str, Any]) -> None:
+    for method in ("put", "post"):
+        assert "requestBody" not in document["paths"]["/elsewhere"][method]
+        assert set(document["paths"]["/elsewhere"][method]["responses"]) == {"200"}
 
 
 def test_other_routes_are_left_alone(document: dict[str, Any]) -> None:

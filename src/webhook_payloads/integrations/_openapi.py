@@ -100,14 +100,14 @@ def document_webhooks(app: FastAPI) -> None:
     def openapi() -> JsonObject:
         document = generate()
         if not extended or extended[0] is not document:
-            add_webhooks(document, app.routes)
+            _add_webhooks(document, app.routes)
             extended[:] = [document]
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
 
 
-def add_webhooks(document: JsonObject, routes: Sequence[BaseRoute]) -> None:
+def _add_webhooks(document: JsonObject, routes: Sequence[BaseRoute]) -> None:
     """Add the webhook routes among ``routes`` to the OpenAPI ``document``, in place."""
     # Here, not at the top: plain Starlette apps import this module without FastAPI.
     from fastapi.routing import APIRoute  # noqa: PLC0415
@@ -117,17 +117,16 @@ def add_webhooks(document: JsonObject, routes: Sequence[BaseRoute]) -> None:
     for route in _routes_in_app(routes):
         if not isinstance(getattr(route, "original_route", route), APIRoute):
             continue
-        if not route.include_in_schema:
+        # The dependency answers 405 to any other method: only POST takes a webhook.
+        if not route.include_in_schema or "POST" not in route.methods:
             continue
-        webhooks = dict.fromkeys(_webhooks_of(route.dependant))
-        for method in sorted(route.methods or ()):
-            operation = document.get("paths", {}).get(route.path_format, {}).get(method.lower())
-            if operation is None:  # left out by an openapi() of the app's own
-                continue
-            for webhook in webhooks:
-                if webhook.provider not in body_refs:
-                    body_refs[webhook.provider] = _hoist(webhook.provider, schemas)
-                _document(operation, webhook, body_refs[webhook.provider])
+        operation = document.get("paths", {}).get(route.path_format, {}).get("post")
+        if operation is None:  # left out by an openapi() of the app's own
+            continue
+        for webhook in dict.fromkeys(_webhooks_of(route.dependant)):
+            if webhook.provider not in body_refs:
+                body_refs[webhook.provider] = _hoist(webhook.provider, schemas)
+            _document(operation, webhook, body_refs[webhook.provider])
 
 
 def _routes_in_app(routes: Sequence[BaseRoute]) -> Iterable[Any]:
