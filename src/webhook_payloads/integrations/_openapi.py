@@ -73,11 +73,13 @@ def document_webhooks(app: FastAPI) -> None:
     Call it once, anywhere after ``app = FastAPI()``: routes added later are included, since
     the routes are read each time FastAPI builds the document. A route is a webhook route when
     one of its dependencies (declared on the route, its router or the app) was made by
-    ``webhook_event``. Its operation gets, where the route does not declare them itself:
+    ``webhook_event``. Its POST operation (the dependency answers 405 to other methods) gets,
+    where the route does not declare them itself:
 
     - ``requestBody``: the provider's :func:`~webhook_payloads.json_schema`, its definitions
       under ``#/components/schemas`` as ``<provider>.<Model>`` (with ``_2``, ``_3`` ... added
-      if a name is taken), the top level as ``<provider>.WebhookEvent``;
+      if a name is taken), the top level as ``<provider>.WebhookEvent``, and the provider's
+      documented example of each event type;
     - the signature header as a required header parameter (``Verification-Signature`` for
       Payscore, ``X-Finicity-Signature`` for Mastercard Connect; AndDone signs inside the body
       and Mastercard report webhooks are unsigned);
