@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
+from ._openapi import register
 from ._receiver import KEPT, KEPT_TEXT, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
@@ -331,5 +332,9 @@ def webhook_event(
         on_invalid=on_invalid,
     )
     if receiver.checks_token:
-        return CallbackDependency(receiver)
-    return WebhookDependency(receiver)
+        dependency: WebhookDependency[Any] = CallbackDependency(receiver)
+        register(dependency, receiver.provider, callback_params=("ref", "token"))
+    else:
+        dependency = WebhookDependency(receiver)
+        register(dependency, receiver.provider)
+    return dependency
