@@ -148,7 +148,13 @@ def test_unknown_events_make_the_round_trip(
     spec = get_spec(provider)
     if event_type in spec.event_classes:
         event_type = "Not" + event_type
-    body = json.dumps({spec.discriminator: event_type, **payload})
+    # The discriminator is the event type; attribute names are refused on the wire.
+    others = {
+        k: v
+        for k, v in payload.items()
+        if k != spec.discriminator and k not in spec.attribute_names
+    }
+    body = json.dumps({spec.discriminator: event_type, **others})
     event = parse(provider, body, verify=False, allow_unknown=True)
     assert isinstance(event, UnknownEvent)
     # The payload keeps its order, so the idempotency key (a hash of it) survives too.
