@@ -1,5 +1,6 @@
 """AndDone's payment modules: transaction, refund and chargeback events."""
 
+import hashlib
 import json
 import pickle
 import re
@@ -353,11 +354,26 @@ def test_idempotency_keys_of_each_module() -> None:
     }
     payment = "3f1c2a9e-5b7d-4e08-9a61-2c4b8d7e0f13"
     assert keys["TransactionSuccess"] == f"TransactionSuccess:{payment}"
-    assert keys["TransactionRefundSuccess"] == (
-        f"TransactionRefundSuccess:{payment}:8816025283479127:12-15-2023 00:02:49"
-    )
-    assert keys["TransactionChargeback"] == f"TransactionChargeback:{payment}:12-14-2023 00:00:00"
+    refund = hashlib.sha256(b'["8816025283479127","12-15-2023 00:02:49"]').hexdigest()
+    assert keys["TransactionRefundSuccess"] == f"TransactionRefundSuccess:{payment}:{refund}"
+    chargeback = hashlib.sha256(b'["12-14-2023 00:00:00"]').hexdigest()
+    assert keys["TransactionChargeback"] == f"TransactionChargeback:{payment}:{chargeback}"
     assert len(set(keys.values())) == len(keys)  # a refund never collides with its payment
+
+
+def refund_key(reference: object, psp: object, date: object = "12-15-2023 00:02:49") -> str:
+    body = json.loads(sample_body("anddone", "TransactionRefundSuccess"))
+    body["EventBody"].update(
+        ReferenceTransactionId=reference, PSPReference=psp, TransactionDate=date
+    )
+    return parse("anddone", json.dumps(body), verify=False).idempotency_key
+
+
+def test_a_colon_inside_a_part_cannot_make_two_refund_keys_equal() -> None:
+    assert refund_key("T1", "P:1") != refund_key("T1:P", "1")
+    # A part that is missing (null) is not the same as one that is empty.
+    assert refund_key("T1", None) != refund_key("T1", "")
+    assert refund_key("T1", "P", None) != refund_key("T1", "P", "")
 
 
 def test_two_refunds_of_one_payment_have_two_keys() -> None:

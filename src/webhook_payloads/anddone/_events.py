@@ -520,12 +520,17 @@ class PaymentEventBase(AndDoneEventBase):
         return read_datetime(self.event_date_time_text)
 
     def _key(self, identifier: str | None, *others: str | None) -> str:
-        # An event without its identifier is told apart by everything it carries instead,
-        # so that two such events never share a key.
-        if identifier is None:
+        # An event missing a part of its key is told apart by everything it carries
+        # instead, so that two such events never share a key.
+        if identifier is None or None in others:
             body = self.model_dump_json(by_alias=True, include={"event_body"})
             return f"{self.event_type}:sha256:{hashlib.sha256(body.encode()).hexdigest()}"
-        return ":".join((self.event_type, identifier, *(other or "" for other in others)))
+        if not others:
+            return f"{self.event_type}:{identifier}"
+        # The other parts as a hash of fixed length at the end: a ":" inside a part (a
+        # third party's PSPReference) cannot make two keys equal.
+        rest = hashlib.sha256(to_json(list(others))).hexdigest()
+        return f"{self.event_type}:{identifier}:{rest}"
 
 
 class TransactionEventBase(PaymentEventBase):
@@ -580,11 +585,12 @@ class RefundEventBase(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<ReferenceTransactionId>:<PSPReference>:<TransactionDate>``.
+        """``<EventCode>:<ReferenceTransactionId>:<hash>``.
 
         A payment may be refunded more than once, so the refunded payment's id alone would
-        merge its refunds: the key adds what tells one refund from another. Without a
-        ``ReferenceTransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        merge its refunds: ``<hash>`` is the SHA-256 (hex) of ``[PSPReference,
+        TransactionDate]`` as compact JSON, which tells one refund from another. Without one
+        of the three: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
         return self._key(body.reference_transaction_id, body.psp_reference, body.transaction_date)
@@ -631,9 +637,10 @@ class TransactionChargeback(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>:<ChargedbackDate>``.
+        """``<EventCode>:<TransactionId>:<hash>``, the hash of ``[ChargedbackDate]``.
 
-        The date tells apart two chargebacks of one payment. Without a ``TransactionId``:
+        The date tells apart two chargebacks of one payment (``<hash>`` is the SHA-256, hex,
+        of ``[ChargedbackDate]`` as compact JSON). Without a ``TransactionId`` or a date:
         ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
