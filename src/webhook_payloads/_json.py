@@ -199,6 +199,8 @@ def _open(envelope: object) -> tuple[str, dict[str, Any]]:
         )
     if errors:
         raise PayloadValidationError(
-            provider=provider if provider in known else None, errors=errors
+            provider=provider if provider in known else None,
+            errors=errors,
+            known_names=("format", "provider", "event"),
         )
     return members["provider"], members["event"]

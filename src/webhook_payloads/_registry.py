@@ -107,6 +107,7 @@ class ProviderSpec:
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)
     attribute_names: Mapping[str, str] = field(init=False, repr=False)
+    field_names: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Build the adapter and the event-type table once, when the provider is first used."""
@@ -128,7 +129,31 @@ class ProviderSpec:
             if info.alias and info.alias != name
         }
         object.__setattr__(self, "attribute_names", MappingProxyType(names))
+        object.__setattr__(self, "field_names", _field_names(members))
         object.__setattr__(self, "name", self.provider.value)
+
+
+def _field_names(classes: tuple[type[Any], ...]) -> frozenset[str]:
+    """Every wire and attribute name of the models in ``classes`` and of those they nest."""
+    from pydantic import BaseModel  # noqa: PLC0415 - pydantic is loaded by then anyway
+
+    names: set[str] = set()
+    seen: set[type[Any]] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for name, info in cls.model_fields.items():
+            names.update((name, info.alias or name))
+            stack: list[Any] = [info.annotation]
+            while stack:  # the models inside the annotation: tuple[X, ...], X | None, ...
+                annotation = stack.pop()
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                    todo.append(annotation)
+                stack.extend(get_args(annotation))
+    return frozenset(names)
 
 
 def _discriminator_field(cls: type[WebhookEvent], wire_name: str) -> FieldInfo:

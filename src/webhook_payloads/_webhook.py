@@ -368,6 +368,7 @@ def _refuse_shadows(spec: ProviderSpec, body: dict[str, Any]) -> None:
     if shadows:
         raise PayloadValidationError(
             provider=spec.name,
+            known_names=spec.field_names,
             errors=[
                 ErrorDetail(
                     loc=(name,),
@@ -417,6 +418,7 @@ def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadEr
         what = "Field required" if absent else "Input should be a valid string"
         return PayloadValidationError(
             provider=name,
+            known_names=spec.field_names,
             errors=[ErrorDetail(loc=(spec.discriminator,), type="event_type", msg=what)],
         )
     return _validation_error(spec, details, in_union=True)
@@ -428,6 +430,7 @@ def _validation_error(spec: ProviderSpec, details: list[Any], *, in_union: bool)
     skip = 1 if in_union else 0
     return PayloadValidationError(
         provider=spec.name,
+        known_names=spec.field_names,
         errors=[
             ErrorDetail(loc=tuple(d["loc"][skip:]), type=d["type"], msg=d["msg"]) for d in details
         ],

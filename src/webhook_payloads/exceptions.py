@@ -20,7 +20,7 @@ kept out of ``repr()``, and pydantic's own error (which quotes input values) is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 from typing_extensions import TypedDict
@@ -166,11 +166,30 @@ class PayloadValidationError(PayloadError):
             The offending input values are deliberately left out: they may be personal data.
     """
 
-    def __init__(self, *, provider: str | None, errors: Sequence[ErrorDetail]) -> None:
-        """Create the error from the failures found."""
+    def __init__(
+        self,
+        *,
+        provider: str | None,
+        errors: Sequence[ErrorDetail],
+        known_names: Collection[str] = (),
+    ) -> None:
+        """Create the error from the failures found.
+
+        The message shows the path of the first failure: list positions, and the names in
+        ``known_names`` (the library's own field names). Any other key came from the body,
+        which may have put anything there, so the message says ``<unknown key>`` instead;
+        :attr:`errors` holds the path as sent.
+        """
         self.errors: tuple[ErrorDetail, ...] = tuple(errors)
         first = self.errors[0] if self.errors else None
-        where = ".".join(str(part) for part in first["loc"]) if first and first["loc"] else "body"
+        where = (
+            ".".join(
+                str(part) if isinstance(part, int) or part in known_names else "<unknown key>"
+                for part in first["loc"]
+            )
+            if first and first["loc"]
+            else "body"
+        )
         what = first["msg"] if first else "invalid payload"
         more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
         super().__init__(

@@ -238,7 +238,9 @@ def test_async_views_and_callable_secrets() -> None:
     [
         (None, "settings.WEBHOOK_PAYLOADS_SECRETS is not set; add it with a 'payscore' entry"),
         ({}, 'settings.WEBHOOK_PAYLOADS_SECRETS["payscore"] is missing; add the payscore'),
-        ({"payscor": SECRET}, "is missing (its keys 'payscor' are not provider ids)"),
+        ({"payscor": SECRET}, "is missing (1 of its keys are not provider ids)"),
+        # Written the wrong way round: the secret is a key, and must not reach the log.
+        ({SECRET: "payscore"}, "is missing (1 of its keys are not provider ids)"),
         ({"payscore": f"{SECRET}\n"}, 'from settings.WEBHOOK_PAYLOADS_SECRETS["payscore"] cannot'),
     ],
 )

@@ -180,7 +180,7 @@ def test_async_handlers_and_callable_secrets(client: FlaskClient) -> None:
     [
         (None, "app.config[\"WEBHOOK_PAYLOADS_SECRETS\"] is not set; add it with a 'payscore'"),
         ({"payscore_v1": SECRET}, 'app.config["WEBHOOK_PAYLOADS_SECRETS"]["payscore"] is missing'),
-        ({"Payscore": SECRET}, "(its keys 'Payscore' are not provider ids)"),
+        ({"Payscore": SECRET}, "(1 of its keys are not provider ids)"),
         ({"payscore": ""}, 'from app.config["WEBHOOK_PAYLOADS_SECRETS"]["payscore"] cannot'),
     ],
 )

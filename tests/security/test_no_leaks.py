@@ -29,6 +29,7 @@ from webhook_payloads import (
     parse,
 )
 from webhook_payloads._registry import Provider, get_spec, registered_providers
+from webhook_payloads._samples import sample_body, sample_names
 
 from ._providers import KEY, OTHER_KEY, all_samples, schemes, signed_providers
 from ._tamper import locate
@@ -284,3 +285,18 @@ def test_a_long_unknown_event_type_is_cut_in_every_text_shown(provider: Provider
         for text in shown(obj):
             assert "TAIL" not in text, text  # ... but shown cut to 64 characters
             assert "E" * 64 + "..." in text, text
+
+
+@pytest.mark.parametrize("provider", ["mastercard", "payscore", "anddone"])
+def test_keys_from_the_body_never_reach_a_message(provider: str) -> None:
+    # A key is as free as a value: an SSN, an e-mail, a forged log line, a megabyte.
+    key = "123-45-6789 jane.doe@example.com\nCRITICAL forged log line" + "x" * 10_000
+    body = json.loads(sample_body(provider, sample_names(provider)[0]))
+    body[key] = float("nan")
+    with pytest.raises(PayloadValidationError) as caught:
+        parse(provider, json.dumps(body), verify=False)
+    assert "<unknown key>" in str(caught.value)
+    for shown in (str(caught.value), repr(caught.value)):
+        assert "123-45-6789" not in shown
+        assert "\n" not in shown
+    assert caught.value.errors[0]["loc"] == (key,)  # the data stays on the attribute

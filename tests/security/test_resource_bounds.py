@@ -220,7 +220,7 @@ def test_numbers_that_cannot_make_the_round_trip_are_refused(
     assert caught.value.errors[0]["type"] == "finite_number"
     assert caught.value.errors[0]["loc"][0] == "f"
     assert str(caught.value) == (
-        "Webhook payload failed validation at f: Input should be a finite number; NaN, "
+        "Webhook payload failed validation at <unknown key>: Input should be a finite number; NaN, "
         "Infinity and numbers too large for a double are refused; see .errors for every "
         "failing field."
     )

@@ -264,8 +264,9 @@ class Receiver:
         entries: Mapping[object, object] = settings  # pyright: ignore[reportUnknownVariableType]
         if self.provider not in entries:
             known = {provider.value for provider in registered_providers()}
-            others = [repr(key)[:64] for key in entries if key not in known]
-            hint = f" (its keys {', '.join(others)} are not provider ids)" if others else ""
+            # Counted, never shown: a dict written the wrong way round has secrets as keys.
+            others = sum(1 for key in entries if key not in known)
+            hint = f" ({others} of its keys are not provider ids)" if others else ""
             raise ConfigurationError(
                 f"{where} is missing{hint}; add the {self.provider} signing secret there, "
                 "or a list of secrets while rotating.",
