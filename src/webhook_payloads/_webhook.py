@@ -384,9 +384,7 @@ def _refuse_shadows(spec: ProviderSpec, body: dict[str, Any]) -> None:
 def _details(exc: ValidationError) -> list[Any]:
     # Read what we need while in the except block and leave it: pydantic's error quotes
     # input values, so it must not ride along as __context__ into tracebacks and logs.
-    return exc.errors(
-        include_url=False, include_context=True, include_input=False
-    )  # pragma: no mutate
+    return exc.errors(include_url=False, include_input=False)  # pragma: no mutate
 
 
 def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadError:
@@ -408,7 +406,7 @@ def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadEr
         payload = JSON_OBJECT.validate_json(data)
     except ValidationError as error:
         # A number that cannot make the round trip (NaN, 1e999), wherever it is.
-        return _validation_error(spec, _details(error), in_union=False)
+        return _validation_error(spec, _details(error), in_union=False)  # pragma: no mutate
     # An attribute name at the top level explains the failure better than what pydantic
     # makes of it (a missing wire name, a tag that is not the one sent).
     _refuse_shadows(spec, payload)
