@@ -1143,3 +1143,12 @@ def test_a_spec_knows_every_field_name_of_its_models_nested_ones_included() -> N
     )
     assert "<unknown key>" not in anddone.field_names
     assert dataclasses.replace(_spec()).field_names == {"kind", "figure", "shape", "radius", "side"}
+
+
+def test_a_body_is_read_by_wire_names_only() -> None:
+    # Attribute names are for building events in Python: a body with event_name for
+    # eventName is refused, not read as the event's name.
+    with pytest.raises(PayloadValidationError) as caught:
+        parse("mastercard", b'{"event_name": "done", "id": "x", "status": "s"}')
+    assert caught.value.errors[0]["type"] == "attribute_name_key"
+    assert parse("mastercard", b'{"eventName": "done", "id": "x", "status": "s"}').event_type
