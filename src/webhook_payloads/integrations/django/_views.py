@@ -1,18 +1,4 @@
-"""Receive webhooks in Django: a view decorator that hands your function the typed event.
-
-Example (``views.py``)::
-
-    from webhook_payloads.integrations.django import webhook_view
-
-    @webhook_view("payscore")
-    def payscore_hook(request, event):
-        handle(event)
-
-with ``WEBHOOK_PAYLOADS_SECRETS = {"payscore": ["new-secret", "old-secret"]}`` in settings.
-The view is CSRF-exempt (providers cannot send a CSRF token; the signature authenticates the
-request), answers 405 to anything but POST, and 400/401/413/500 (from the error's
-``http_status``) with a short JSON body when the request is refused.
-"""
+"""The Django view decorator: :func:`webhook_view` (re-exported by the package)."""
 
 from __future__ import annotations
 
@@ -21,10 +7,10 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, overload
 
-from .._registry import Provider
-from .._types import DEFAULT_MAX_BODY_SIZE
-from ..exceptions import WebhookError
-from ._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
+from ..._registry import Provider
+from ..._types import DEFAULT_MAX_BODY_SIZE
+from ...exceptions import WebhookError
+from .._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
     from django.conf import settings
@@ -37,13 +23,13 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
     ) from exc
 
 if TYPE_CHECKING:
-    from .._base import UnknownEvent, WebhookEvent
-    from .._types import Secrets
-    from ..anddone import AndDoneEvent, SignatureScheme
-    from ..mastercard import MastercardEvent
-    from ..mastercard_connect import MastercardConnectEvent
-    from ..payscore import PayscoreEvent
-    from ..payscore_v1 import PayscoreV1Event
+    from ..._base import UnknownEvent, WebhookEvent
+    from ..._types import Secrets
+    from ...anddone import AndDoneEvent, SignatureScheme
+    from ...mastercard import MastercardEvent
+    from ...mastercard_connect import MastercardConnectEvent
+    from ...payscore import PayscoreEvent
+    from ...payscore_v1 import PayscoreV1Event
 
 __all__ = ["SECRETS_SETTING", "CallbackViewDecorator", "ViewDecorator", "webhook_view"]
 
