@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KEPT",
     "KEPT_TEXT",
+    "NOT_KEPT",
     "OFFLOAD_SIZE",
     "SECRETS_SETTING",
     "Answer",
@@ -164,7 +165,7 @@ _REFUSALS: Final[Mapping[int, str]] = {
     413: "webhook body too large",
 }
 _SERVER_ERROR: Final = "webhook receiver misconfigured"
-_NOT_KEPT: Final = "webhook could not be kept"
+NOT_KEPT: Final = "webhook could not be kept"
 # More digits than any real Content-Length has (and int() of thousands of digits fails).
 _MAX_DIGITS: Final = 18
 # Signs nothing: it lets the constructor check the signature scheme and the other options
@@ -627,7 +628,7 @@ class Receiver:
                 "cannot await: nothing was kept (answered 500).",
                 self.provider,
             )
-            return Answer(500, _NOT_KEPT)
+            return Answer(500, NOT_KEPT)
         return self._kept(error)
 
     async def _invalid_async(
@@ -656,7 +657,7 @@ class Receiver:
         # The app's failure, not the sender's: 500 (never a 400 that blames the request),
         # so that a provider that retries sends the delivery again.
         logger.exception("on_invalid failed for a webhook from %s (answered 500)", self.provider)
-        return Answer(500, _NOT_KEPT)
+        return Answer(500, NOT_KEPT)
 
 
 def _is_async(function: Callable[..., object]) -> bool:

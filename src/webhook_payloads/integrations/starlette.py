@@ -120,6 +120,10 @@ class _AnyioOffload:
 
 
 _OFFLOAD: Final = _AnyioOffload()
+_KEPT_BY_ON_INVALID: Final = (
+    "An authentic delivery that this version cannot read (it fails validation or has an "
+    "unknown event type) was kept by on_invalid; the endpoint did not run."
+)
 _CPU: Final[anyio.lowlevel.RunVar[anyio.CapacityLimiter]] = anyio.lowlevel.RunVar("cpu")
 
 
@@ -389,10 +393,11 @@ def webhook_event(
         on_invalid=on_invalid,
         name=name,
     )
+    accepted = None if on_invalid is None else _KEPT_BY_ON_INVALID
     if receiver.checks_token:
         dependency: WebhookDependency[Any] = CallbackDependency(receiver)
-        register(dependency, receiver.provider, callback_params=("ref", "token"))
+        register(dependency, receiver.provider, callback_params=("ref", "token"), accepted=accepted)
     else:
         dependency = WebhookDependency(receiver)
-        register(dependency, receiver.provider)
+        register(dependency, receiver.provider, accepted=accepted)
     return dependency
