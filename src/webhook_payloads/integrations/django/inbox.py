@@ -28,13 +28,25 @@ from .._inbox import InboxMethods, Mark, Query, Record, Row, Status
 if TYPE_CHECKING:
     from .models import Delivery
 
-__all__ = ["Inbox"]
+__all__ = ["Inbox", "load_receivers"]
 
 
 def _model() -> type[Delivery]:
     from .models import Delivery  # noqa: PLC0415 - needs the app registry, ready only later
 
     return Delivery
+
+
+def load_receivers() -> None:
+    """Import the URLconf, and with it every view that declares a receiver with an inbox.
+
+    Replay, workers and the admin's "process again" find a row's handler by the receiver's
+    name in a registry that declaring the view fills; a process that has not served a
+    request yet (``manage.py``, a Celery worker) has not imported the views.
+    """
+    from django.urls import get_resolver  # noqa: PLC0415 - only where rows are processed
+
+    get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
 
 
 class Inbox(InboxMethods):
