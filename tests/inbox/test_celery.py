@@ -217,13 +217,11 @@ def test_a_deferred_delivery_is_processed_once_by_a_real_worker(
     assert response.status_code == 202
     [row] = Delivery.objects.using(alias).all()
     assert row.status == "received"
-    answers: list[str] = []
-    for result in SENT:
-        try:
-            answers.append(result.get(timeout=ANSWER_TIMEOUT, interval=0.05))
-        except Exception:  # a timeout or the task's own error: show what the worker said
-            print(textwrap.indent(log.read_text(), "worker| "))  # noqa: T201
-            raise
+    try:
+        answers: list[str] = [r.get(timeout=ANSWER_TIMEOUT, interval=0.05) for r in SENT]
+    except Exception:  # a timeout or the task's own error: show what the worker said
+        print(textwrap.indent(log.read_text(), "worker| "))  # noqa: T201
+        raise
     print(f"\n{alias}: {COPIES} copies of the task, answers {sorted(answers)}")  # noqa: T201
     assert sorted(answers) == ["processed"] + ["skipped"] * (COPIES - 1)
     assert calls.read_text().splitlines() == [row.idempotency_key]

@@ -187,7 +187,7 @@ def test_concurrent_copies_through_gunicorn_call_the_handler_once(
 
     handler_calls = calls.read_text().splitlines() if calls.exists() else []
     rows = list(Delivery.objects.using(alias).filter(receiver="server-test"))
-    print(  # the figures the docs and the change's notes quote (pytest -s shows them)
+    print(  # noqa: T201 - the figures the docs quote (pytest -s shows them)
         f"\n{alias}: {COPIES} copies sent, {len(handler_calls)} handler calls, "
         f"{len(rows)} rows, answers {sorted(map(str, statuses))[:1]}..."
     )
