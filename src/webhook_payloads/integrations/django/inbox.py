@@ -44,9 +44,12 @@ def load_receivers() -> None:
     name in a registry that declaring the view fills; a process that has not served a
     request yet (``manage.py``, a Celery worker) has not imported the views.
     """
-    from django.urls import get_resolver  # noqa: PLC0415 - only where rows are processed
+    from django.conf import settings  # noqa: PLC0415 - only where rows are processed
+    from django.urls import get_resolver  # noqa: PLC0415
 
-    get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
+    urlconf = getattr(settings, "ROOT_URLCONF", None)
+    if urlconf:
+        get_resolver(urlconf).url_patterns  # noqa: B018 - the property imports the URLconf
 
 
 class Inbox(InboxMethods):
