@@ -72,7 +72,7 @@ def postgres() -> Iterator[str | None]:
         yield done.stdout.strip() + " (fsync on)"
     finally:
         stop = ["bash", script, "stop", folder]
-        subprocess.run(stop, capture_output=True, check=False)  # noqa: S603, S607 - as above
+        subprocess.run(stop, capture_output=True, check=False)  # noqa: S603 - as above
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -273,8 +273,7 @@ def register(entry: Registration) -> None:
     with _registry_lock:
         known = _registry.get(entry.name)
         if known is not None and (
-            _identity(known.handler) != _identity(entry.handler)
-            or known.provider != entry.provider
+            _identity(known.handler) != _identity(entry.handler) or known.provider != entry.provider
         ):
             raise ConfigurationError(
                 f"Two receivers with an inbox are named {entry.name!r}; give each its own "
