@@ -353,11 +353,15 @@ def test_idempotency_keys_of_each_module() -> None:
         for code in CODES
     }
     payment = "3f1c2a9e-5b7d-4e08-9a61-2c4b8d7e0f13"
-    assert keys["TransactionSuccess"] == f"TransactionSuccess:{payment}"
+    assert keys["TransactionSuccess"] == f"anddone:TransactionSuccess:{payment}"
     refund = hashlib.sha256(b'["8816025283479127","12-15-2023 00:02:49"]').hexdigest()
-    assert keys["TransactionRefundSuccess"] == f"TransactionRefundSuccess:{payment}:{refund}"
+    assert keys["TransactionRefundSuccess"] == (
+        f"anddone:TransactionRefundSuccess:{payment}:~{refund}"
+    )
     chargeback = hashlib.sha256(b'["12-14-2023 00:00:00"]').hexdigest()
-    assert keys["TransactionChargeback"] == f"TransactionChargeback:{payment}:{chargeback}"
+    assert keys["TransactionChargeback"] == (
+        f"anddone:TransactionChargeback:{payment}:~{chargeback}"
+    )
     assert len(set(keys.values())) == len(keys)  # a refund never collides with its payment
 
 
@@ -394,7 +398,7 @@ def test_a_redelivery_has_the_same_key() -> None:
 def test_without_its_id_an_event_is_keyed_by_its_body(code: str) -> None:
     one = parse("anddone", body_of(code, {"MerchantReference": "A"}), verify=False)
     other = parse("anddone", body_of(code, {"MerchantReference": "B"}), verify=False)
-    assert re.fullmatch(f"{code}:sha256:[0-9a-f]{{64}}", one.idempotency_key)
+    assert re.fullmatch(f"anddone:{code}:body:~[0-9a-f]{{64}}", one.idempotency_key)
     assert one.idempotency_key != other.idempotency_key
     assert load_again(one).idempotency_key == one.idempotency_key
 

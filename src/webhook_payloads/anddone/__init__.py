@@ -212,5 +212,6 @@ SPEC: Final = ProviderSpec(
     discriminator="EventCode",
     verifier=_VERIFIER,
     named_schemes={str(scheme.name): scheme for scheme in ALL_SCHEMES},
+    key_members=("EventBody",),
 )
 """How ``parse()`` handles AndDone (read by the registry; not public API)."""

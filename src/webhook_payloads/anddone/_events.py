@@ -12,7 +12,6 @@ Payloads" (version 1), "Refund Webhook Payloads" and "Chargeback Webhook Payload
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime
@@ -31,6 +30,7 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError, to_json
 
 from .._base import OPEN_ENUM, EventModel, WebhookEvent
+from .._keys import event_key, json_part
 from .._schema import WireSchema
 
 __all__ = [
@@ -346,6 +346,12 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
     signature: str | None = Field(default=None, repr=False)
     """The ``Signature`` as sent; kept out of ``repr()``."""
 
+    def _event_body_json(self) -> str:
+        # EventBody is what every signature scheme covers: keys are built from it alone
+        # (and from the event type, which no key can do without).
+        body: EventModel = getattr(self, "event_body")  # noqa: B009 - every subclass has one
+        return body.model_dump_json(by_alias=True)
+
 
 class ReportEventBase(AndDoneEventBase):
     """The envelope of the report events (``ReportGenerated`` and the two others)."""
@@ -372,13 +378,17 @@ class ReportEventBase(AndDoneEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<ReportId>:<ReportGenerationLogId>``.
+        """``anddone:<EventCode>:<ReportId>:~<digest>``, a SHA-256 of ``EventBody``.
 
-        A scheduled report keeps its ``ReportId`` from one run to the next, so the key adds
-        the generation log id, or ``EventDateTime`` when that is absent.
+        A scheduled report keeps its ``ReportId`` from one run to the next; its
+        ``EventBody`` (notification date, file name, ...) tells the runs apart. The key uses
+        neither ``ReportGenerationLogId`` nor ``EventDateTime``: under the ``event_body``
+        signature scheme they are not signed, and a replay with either edited would get a
+        new key. ``EventCode``, the event type, is in every key.
         """
-        run = self.report_generation_log_id or self.event_date_time_text
-        return f"{self.event_type}:{self.event_body.report_id}:{run}"
+        return event_key(
+            self.provider, self.event_type, self.event_body.report_id, self._event_body_json()
+        )
 
 
 class ReportGenerated(ReportEventBase):
@@ -520,17 +530,14 @@ class PaymentEventBase(AndDoneEventBase):
         return read_datetime(self.event_date_time_text)
 
     def _key(self, identifier: str | None, *others: str | None) -> str:
-        # An event missing a part of its key is told apart by everything it carries
-        # instead, so that two such events never share a key.
+        # An event missing a part of its key is told apart by its whole EventBody instead,
+        # so that two such events never share a key; "body" marks that form. The other
+        # parts go in as one JSON array (hashed), which has one reading whatever they hold.
         if identifier is None or None in others:
-            body = self.model_dump_json(by_alias=True, include={"event_body"})
-            return f"{self.event_type}:sha256:{hashlib.sha256(body.encode()).hexdigest()}"
+            return event_key(self.provider, self.event_type, "body", self._event_body_json())
         if not others:
-            return f"{self.event_type}:{identifier}"
-        # The other parts as a hash of fixed length at the end: a ":" inside a part (a
-        # third party's PSPReference) cannot make two keys equal.
-        rest = hashlib.sha256(to_json(list(others))).hexdigest()
-        return f"{self.event_type}:{identifier}:{rest}"
+            return event_key(self.provider, self.event_type, identifier)
+        return event_key(self.provider, self.event_type, identifier, json_part(*others))
 
 
 class TransactionEventBase(PaymentEventBase):
@@ -543,9 +550,10 @@ class TransactionEventBase(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>``.
+        """``anddone:<EventCode>:<TransactionId>``.
 
-        Without a ``TransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        Without a ``TransactionId``: ``anddone:<EventCode>:body:~`` and the SHA-256 of
+        ``EventBody``.
         """
         return self._key(self.event_body.transaction_id)
 
@@ -585,12 +593,12 @@ class RefundEventBase(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<ReferenceTransactionId>:<hash>``.
+        """``anddone:<EventCode>:<ReferenceTransactionId>:~<hash>``.
 
         A payment may be refunded more than once, so the refunded payment's id alone would
         merge its refunds: ``<hash>`` is the SHA-256 (hex) of ``[PSPReference,
         TransactionDate]`` as compact JSON, which tells one refund from another. Without one
-        of the three: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        of the three: ``anddone:<EventCode>:body:~`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
         return self._key(body.reference_transaction_id, body.psp_reference, body.transaction_date)
@@ -637,11 +645,11 @@ class TransactionChargeback(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>:<hash>``, the hash of ``[ChargedbackDate]``.
+        """``anddone:<EventCode>:<TransactionId>:~<hash>``, the hash of ``[ChargedbackDate]``.
 
         The date tells apart two chargebacks of one payment (``<hash>`` is the SHA-256, hex,
         of ``[ChargedbackDate]`` as compact JSON). Without a ``TransactionId`` or a date:
-        ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        ``anddone:<EventCode>:body:~`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
         return self._key(body.transaction_id, body.chargedback_date)
