@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializationInfo,
     TypeAdapter,
     WithJsonSchema,
 )
@@ -321,11 +322,14 @@ def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _encode_additional_fields(items: tuple[AdditionalField, ...]) -> str:
-    # Back to a JSON string, as on the wire, so a dump re-parses to an equal event.
-    # Non-finite floats (a huge number in an array sent undecoded) become null, as in
-    # model_dump_json(): "Infinity" is not JSON and would not decode again.
-    return to_json([item.model_dump(by_alias=True) for item in items], inf_nan_mode="null").decode()
+def _encode_additional_fields(items: tuple[AdditionalField, ...], info: SerializationInfo) -> str:
+    # Back to a JSON string, as on the wire, so a dump re-parses to an equal event; with
+    # exclude_unset (to_json), only the keys that were sent. Non-finite floats (a huge number
+    # in an array sent undecoded) become null, as in model_dump_json(): "Infinity" is not
+    # JSON and would not decode again.
+    unset = info.exclude_unset
+    dumped = [item.model_dump(by_alias=True, exclude_unset=unset) for item in items]
+    return to_json(dumped, inf_nan_mode="null").decode()
 
 
 AdditionalFields: TypeAlias = Annotated[
