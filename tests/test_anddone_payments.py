@@ -1,5 +1,6 @@
 """AndDone's payment modules: transaction, refund and chargeback events."""
 
+import functools
 import hashlib
 import json
 import pickle
@@ -317,8 +318,11 @@ def test_amounts_sent_as_numbers_are_exact_decimals(amount: Decimal) -> None:
     assert parse("anddone", event.model_dump_json(by_alias=True), verify=False) == event
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False))
-def test_any_finite_amount_sent_as_text_round_trips(amount: Decimal) -> None:
+plain_amounts = st.from_regex(r"\A-?[0-9]{1,18}(\.[0-9]{1,10})?\Z").map(Decimal)
+
+
+@given(plain_amounts)
+def test_any_plain_amount_sent_as_text_round_trips(amount: Decimal) -> None:
     event = parse(
         "anddone", body_of("TransactionChargeback", {"ChargebackAmount": str(amount)}), verify=False
     )
@@ -473,3 +477,68 @@ def test_module_bases_group_the_events() -> None:
         )
         assert issubclass(cls, base)
         assert issubclass(cls, PaymentEventBase)
+
+
+@functools.cache
+def schema_validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema")
+    return jsonschema.Draft202012Validator(json_schema("anddone"))
+
+
+def chargeback_amount(text: str) -> Decimal | None:
+    wire = body_of("TransactionChargeback", {"Amount": 0}).replace(
+        '"Amount": 0', f'"Amount": {text}'
+    )
+    assert text in wire
+    return parse("anddone", wire, verify=False).event_body.amount
+
+
+@pytest.mark.parametrize(
+    ("text", "exact"),
+    [
+        ("12345678901234567.89", "12345678901234567.89"),  # beyond a double's 17 digits
+        ("125.50", "125.50"),
+        ("1.5e2", "150"),
+        ("-0.1", "-0.1"),
+        ("123456789012345678", "123456789012345678"),
+    ],
+)
+def test_amounts_sent_as_numbers_are_read_from_their_text(text: str, exact: str) -> None:
+    amount = chargeback_amount(text)
+    assert amount == Decimal(exact)
+    assert str(amount) == str(Decimal(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"1E+999999999"',
+        '"1_000.50"',
+        '" 12.5 "',
+        '"12.5\\n"',
+        '"+12.5"',
+        '".5"',
+        '"5."',
+        '"0x10"',
+        '"1234567890123456789"',  # 19 digits before the point
+        '"1.12345678901"',  # 11 after it
+        "0.10000000000000001",  # a double reads it as 0.1
+        "1e-400",  # a double reads it as 0.0
+        "1234567890123456789",
+        "1e18",
+    ],
+)
+def test_amounts_beyond_plain_bounded_decimals_are_refused(text: str) -> None:
+    with pytest.raises(PayloadValidationError) as caught:
+        chargeback_amount(text)
+    assert caught.value.errors[0]["loc"] == ("EventBody", "Amount")
+    assert caught.value.errors[0]["type"] in ("amount_text", "amount_range")
+
+
+@given(plain_amounts)
+def test_the_schema_takes_exactly_the_amount_text_parse_takes(amount: Decimal) -> None:
+    validator = schema_validator()
+    body = json.loads(body_of("TransactionChargeback", {"Amount": str(amount)}))
+    assert validator.is_valid(body)
+    body["EventBody"]["Amount"] = f" {amount}"
+    assert not validator.is_valid(body)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
 
 from pydantic import (
@@ -33,6 +32,7 @@ from pydantic_core import PydanticCustomError, to_json
 from .._base import OPEN_ENUM, EventModel, WebhookEvent
 from .._keys import event_key, json_part
 from .._schema import WireSchema
+from ._money import Money
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -418,18 +418,6 @@ class ReportGenerationFailed(ReportEventBase):
 
 # --- the payment modules: Transaction, Refund, Chargeback ------------------------------------
 
-
-def _money_as_json(value: Decimal) -> float | str:
-    # AndDone sends amounts as JSON numbers: written back as one when a float holds the
-    # value exactly, else as text (which parse() reads back to the same Decimal).
-    number = float(value)
-    return number if Decimal(repr(number)) == value else str(value)
-
-
-Money: TypeAlias = Annotated[
-    Decimal, PlainSerializer(_money_as_json, return_type=float | str, when_used="json")
-]
-"""An amount of money: a ``Decimal`` read from the number (or numeric text) AndDone sends."""
 
 PaymentMethod: TypeAlias = Literal["ACH"]
 """The ``PaymentMethod`` AndDone's chargeback table gives as an example. Others come:
