@@ -164,7 +164,9 @@ def test_captured_added_is_an_oauth_connection_with_unknown_account_types() -> N
 def test_account_numbers_and_personal_data_stay_out_of_repr() -> None:
     body = load("docs_finicity_webhook-events-list_added.json")
     event = connect_parse(body)
-    shown = repr(event) + str(event) + repr(event.payload.accounts[0])
+    first = event.payload.accounts[0]
+    shown = repr(event) + str(event) + repr(first) + repr(first.detail) + str(first.detail)
+    assert "available_balance_amount" not in shown
     for secret_value in ("1000001111", "1111", "Checking", "128.52", "122.12"):
         assert secret_value not in shown
     assert "1045121390" in shown  # ids are not personal data

@@ -227,21 +227,32 @@ def build_event(event_class: type[EventT], /, **fields: Any) -> EventT:
     return event
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RequestBuilder:
-    """Signed requests with one secret for every signed provider (the pytest fixture's type).
+    """Signed requests, each signed with its provider's secret (the pytest fixture's type).
 
     Providers that sign nothing get unsigned requests, so tests can loop over
-    :func:`providers` with one builder.
+    :func:`providers` with one builder. ``repr()`` never shows a secret.
 
     Attributes:
-        secret: The secret your receiver is configured with in tests.
+        secret: The secret your receiver is configured with in tests, for every signed
+            provider not in :attr:`secrets`.
         signature_schemes: Provider id -> the ``signature_scheme`` your receiver uses, for
             providers that need one.
+        secrets: Provider id -> the secret of that provider, where it is not :attr:`secret`.
     """
 
     secret: Secret
     signature_schemes: Mapping[str, object] = field(default_factory=dict[str, object])
+    secrets: Mapping[str, Secret] = field(default_factory=dict[str, Secret])
+
+    def __repr__(self) -> str:
+        """The options, every secret shown as ``'***'``."""
+        secrets = dict.fromkeys(self.secrets, "***")
+        return (
+            f"RequestBuilder(secret='***', signature_schemes={dict(self.signature_schemes)!r}, "
+            f"secrets={secrets!r})"
+        )
 
     def __call__(
         self, provider: str | Provider, event_type: str, **fields: Any
@@ -259,7 +270,8 @@ class RequestBuilder:
         spec = get_spec(provider)
         if spec.verifier is None:
             return None, None
-        return self.secret, self.signature_schemes.get(spec.provider.value)
+        name = spec.provider.value
+        return self.secrets.get(name, self.secret), self.signature_schemes.get(name)
 
 
 # -- building bodies --------------------------------------------------------------------

@@ -71,9 +71,12 @@ class _ConnectModel(EventModel):
 
 
 class AccountDetail(_ConnectModel):
-    """An account's ``detail`` object; only the members of Mastercard's example are typed."""
+    """An account's ``detail`` object; only the members of Mastercard's example are typed.
 
-    available_balance_amount: float | None = None
+    The balance is kept out of ``repr()``, as the account's own balance is.
+    """
+
+    available_balance_amount: float | None = Field(default=None, repr=False)
     """The available balance."""
     period_interest_rate: Annotated[
         Annotated[str, NUMBER_AS_TEXT] | None,
