@@ -97,6 +97,24 @@ def test_a_signed_sample_reaches_the_app_and_verifies(
     assert SECRET not in out + err
 
 
+def test_an_event_without_a_documented_example_is_sent_as_a_minimal_body(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    server: tuple[str, Received],
+) -> None:
+    url, received = server
+    monkeypatch.setenv("CONNECT_SECRET", SECRET)
+    argv = ["send", url, "mastercard_connect", "discovered", "--secret-env", "CONNECT_SECRET"]
+    code, out, err = run(capsys, *argv)
+    assert out.startswith("200 ")
+    assert code == 0
+    assert "--field" not in err  # no field was given, so none is blamed
+    assert "publishes no example of discovered; sending a minimal body" in err
+    [(_, _, body, headers)] = received.requests
+    event = parse("mastercard_connect", body, headers, secret=SECRET)
+    assert event.event_type == "discovered"
+
+
 def test_field_values_are_json_when_they_parse_else_text(
     capsys: pytest.CaptureFixture[str], server: tuple[str, Received]
 ) -> None:

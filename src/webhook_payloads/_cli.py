@@ -371,7 +371,11 @@ def _signing_secret(args: argparse.Namespace) -> str | None:
 
 
 def _send_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
-    from .testing import build_request, event_types  # noqa: PLC0415 - used by this command only
+    from .testing import (  # noqa: PLC0415 - used by this command only
+        build_request,
+        event_types,
+        has_documented_example,
+    )
 
     url: str = args.url
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -383,10 +387,16 @@ def _send_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out
             f"choose from {', '.join(event_types(provider))}"
         )
     fields = _fields(args, parser)
-    try:
-        build_request(provider, args.event, **fields)  # the fields alone, before any secret
-    except ConfigurationError as error:
-        parser.error(f"--field: {error}")
+    if fields:
+        try:
+            build_request(provider, args.event, **fields)  # the fields alone, before any secret
+        except ConfigurationError as error:
+            parser.error(f"--field: {error}")
+    if not has_documented_example(provider, args.event):
+        sys.stderr.write(
+            f"note: {provider} publishes no example of {args.event}; sending a minimal body "
+            "built from the model (the required fields only)\n"
+        )
     scheme = _scheme(args, parser)
     secret = _signing_secret(args)
     if secret is not None and scheme is None and provider == Provider.ANDDONE:
