@@ -542,3 +542,11 @@ def test_the_schema_takes_exactly_the_amount_text_parse_takes(amount: Decimal) -
     assert validator.is_valid(body)
     body["EventBody"]["Amount"] = f" {amount}"
     assert not validator.is_valid(body)
+
+
+def test_the_amount_messages_state_the_bounds_enforced() -> None:
+    from webhook_payloads.anddone import _money
+
+    stated = _money._WHY  # pyright: ignore[reportPrivateUsage]
+    bounds = (_money.MAX_INTEGER_DIGITS, _money.MAX_FRACTION_DIGITS)
+    assert stated == "at most {} digits before the point and {} after".format(*bounds)

@@ -10,12 +10,18 @@ Payloads" (version 1), "Refund Webhook Payloads" and "Chargeback Webhook Payload
 # for this module in pyproject.toml, not by a "# mypy:" comment here: that comment names a
 # code only the plugin defines, and mypy crashes on it for users who do not load the plugin.
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
 
 from pydantic import (
     BeforeValidator,
@@ -347,6 +353,16 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
     event_type_field: ClassVar[str] = "event_code"
     provider: ClassVar[str] = "anddone"
 
+    if TYPE_CHECKING:
+
+        @property
+        def event_code(self) -> str:
+            """The event type (``EventCode``), such as ``ReportGenerated``.
+
+            Each event class narrows it to its own ``Literal``.
+            """
+            ...
+
     signature: str | None = Field(default=None, repr=False)
     """The ``Signature`` as sent; kept out of ``repr()``."""
 
@@ -515,6 +531,13 @@ class PaymentEventBase(AndDoneEventBase):
 
     event_date_time_text: str = Field(alias="EventDateTime")
     """``EventDateTime`` exactly as sent."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def event_body(self) -> PaymentEventBody:
+            """``EventBody``: the rows every payment module shares (each module narrows it)."""
+            ...
 
     @property
     def event_date_time(self) -> datetime | None:

@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypeAlias, get_args, get_origin
+from typing import Annotated, Any, Final, TypeAlias, cast, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -32,9 +32,8 @@ _PLAIN: Final = re.compile(
     rf"-?[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?"
 )
 _PATTERN: Final = f"^{_PLAIN.pattern}$"
-_WHY: Final = (
-    f"at most {MAX_INTEGER_DIGITS} digits before the point and {MAX_FRACTION_DIGITS} after"
-)
+# Written out (pydantic's message templates are literal strings); a test checks the numbers.
+_WHY: Final = "at most 18 digits before the point and 10 after"
 
 
 class _SentAsNumber(str):
@@ -60,7 +59,7 @@ def _within_bounds(amount: Decimal) -> bool:
 
 
 def _out_of_bounds() -> PydanticCustomError:
-    return PydanticCustomError("amount_range", f"The amount should have {_WHY}")
+    return PydanticCustomError("amount_range", "The amount should have " + _WHY)
 
 
 def _amount(value: object) -> object:
@@ -68,7 +67,7 @@ def _amount(value: object) -> object:
     if isinstance(value, str):
         if _PLAIN.fullmatch(value) is None:
             raise PydanticCustomError(
-                "amount_text", f"Amount text should be a plain decimal number, {_WHY}"
+                "amount_text", "Amount text should be a plain decimal number, " + _WHY
             )
         return Decimal(value)
     kind = type(value)
@@ -153,13 +152,13 @@ def read_amounts(data: bytes, event: Any) -> Any:
     # The standard library's decoder hands over each such number's text. It reads keys,
     # repeated keys (the last wins) and nesting as pydantic-core does, and the body has
     # already passed that validation.
-    decoded = json.loads(data, parse_float=_SentAsNumber)
-    sent = decoded["EventBody"]
-    if isinstance(sent, list):
-        sent = sent[0]  # EventBody as an array of one object
+    decoded: Any = json.loads(data, parse_float=_SentAsNumber)
+    sent: Any = decoded["EventBody"]
+    # EventBody as an object, or as an array of one object.
+    members = cast("dict[str, object]", sent[0] if isinstance(sent, list) else sent)
     exact: dict[str, Decimal] = {}
     for name, wire in fields:
-        text = sent.get(wire)
+        text = members.get(wire)
         if isinstance(text, _SentAsNumber):
             amount = Decimal(text)
             if not _within_bounds(amount):

@@ -6,6 +6,12 @@
 # for this module in pyproject.toml, not by a "# mypy:" comment here: that comment names a
 # code only the plugin defines, and mypy crashes on it for users who do not load the plugin.
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
 from enum import Enum
@@ -159,6 +165,13 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
 
     event_type_field: ClassVar[str] = "event_name"
     provider: ClassVar[str] = "mastercard"
+
+    if TYPE_CHECKING:
+
+        @property
+        def event_name(self) -> str:
+            """The event type (``eventName``), such as ``done``; each class narrows it."""
+            ...
 
     id: str
     """The report's id: fetch the report with it."""

@@ -1,8 +1,14 @@
 """Payscore (current API) event models: seed page "Webhooks" of docs.payscore.com."""
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
@@ -31,6 +37,13 @@ class PayscoreEventBase(WebhookEvent):
 
     event_type_field: ClassVar[str] = "code"
     provider: ClassVar[str] = "payscore"
+
+    if TYPE_CHECKING:
+
+        @property
+        def code(self) -> str:
+            """The event type, such as ``REPORT_READY`` (each event class narrows it)."""
+            ...
 
 
 class VerificationStarted(PayscoreEventBase):

@@ -1,8 +1,14 @@
 """Payscore v1 (deprecated) screening event models: seed page "Webhooks" of the v1 docs."""
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
@@ -39,6 +45,13 @@ class PayscoreV1EventBase(WebhookEvent):
 
     event_type_field: ClassVar[str] = "code"
     provider: ClassVar[str] = "payscore_v1"
+
+    if TYPE_CHECKING:
+
+        @property
+        def code(self) -> str:
+            """The event type, such as ``NO_BANK`` (each event class narrows it)."""
+            ...
 
     screening_group_id: str
     """The screening group the event is about."""
