@@ -17,6 +17,7 @@ models and filled to 1 MiB with the smallest valid item (:func:`typed_list_bodie
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -41,7 +42,7 @@ if spec.verifier is not None:
     options["verify"] = False
 sample = sample_body(provider, sample_names(provider)[0])
 parse(provider, sample, **options)
-body = BODIES[name](provider) if name in BODIES else typed_list_bodies(provider)[name]
+body = (BODIES[name] if name in BODIES else typed_list_bodies(provider)[name])(provider)
 assert len(body) <= 1024 * 1024, len(body)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 best = float("inf")
@@ -144,35 +145,39 @@ def _typed_lists(model: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...
     return found
 
 
-def typed_list_bodies(provider: str) -> dict[str, bytes]:
+def typed_list_bodies(provider: str) -> dict[str, Callable[[str], bytes]]:
     """For each typed list of nested models of ``provider``: its event filled to 1 MiB.
 
     The base is the kit's body of the event type; the list holds as many copies as fit of
-    the smallest item the model accepts (its required fields only).
+    the smallest item the model accepts (its required fields only). Each body is built
+    only when called, so that building the others does not raise the measured peak.
     """
     from webhook_payloads._registry import get_spec  # noqa: PLC0415
-    from webhook_payloads._samples import _required, example_body  # noqa: PLC0415
 
-    bodies: dict[str, bytes] = {}
+    bodies: dict[str, Callable[[str], bytes]] = {}
     for event_type, cls in get_spec(provider).event_classes.items():
         for path, item_model in _typed_lists(cls, ()):
             name = f"typed list: {event_type}.{'.'.join(path)}"
-            if name in bodies:
-                continue
-            item = item_model.model_validate(_required(item_model))
-            unit = item.model_dump_json(by_alias=True, exclude_unset=True).encode()
-            data = json.loads(example_body(provider, event_type))
-            target = data
-            for key in path[:-1]:
-                value = target.get(key)
-                if isinstance(value, list):  # an object sent as an array of one
-                    value = value[0] if value else {}
-                target = target.setdefault(key, {}) if value is None else value
-            target[path[-1]] = "@@LIST@@"
-            text = json.dumps(data, separators=(",", ":")).encode()
-            prefix, suffix = text.split(b'"@@LIST@@"')
-            bodies[name] = _fill(prefix + b"[", unit, b"]" + suffix)
+            bodies.setdefault(name, functools.partial(_filled, event_type, path, item_model))
     return bodies
+
+
+def _filled(event_type: str, path: tuple[str, ...], item_model: Any, provider: str) -> bytes:
+    from webhook_payloads._samples import _required, example_body  # noqa: PLC0415
+
+    item = item_model.model_validate(_required(item_model))
+    unit = item.model_dump_json(by_alias=True, exclude_unset=True).encode()
+    data = json.loads(example_body(provider, event_type))
+    target = data
+    for key in path[:-1]:
+        value = target.get(key)
+        if isinstance(value, list):  # an object sent as an array of one
+            value = value[0] if value else {}
+        target = target.setdefault(key, {}) if value is None else value
+    target[path[-1]] = "@@LIST@@"
+    text = json.dumps(data, separators=(",", ":")).encode()
+    prefix, suffix = text.split(b'"@@LIST@@"')
+    return _fill(prefix + b"[", unit, b"]" + suffix)
 
 
 def main() -> None:
