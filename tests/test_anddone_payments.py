@@ -14,7 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webhook_payloads import PayloadValidationError, SignatureError, json_schema, parse
+from webhook_payloads import (
+    PayloadValidationError,
+    SignatureError,
+    from_json,
+    json_schema,
+    parse,
+    to_json,
+)
 from webhook_payloads._samples import sample_body, sample_names
 from webhook_payloads.anddone import (
     DATETIME_FORMAT,
@@ -550,3 +557,12 @@ def test_the_amount_messages_state_the_bounds_enforced() -> None:
     stated = _money._WHY  # pyright: ignore[reportPrivateUsage]
     bounds = (_money.MAX_INTEGER_DIGITS, _money.MAX_FRACTION_DIGITS)
     assert stated == "at most {} digits before the point and {} after".format(*bounds)
+
+
+@pytest.mark.parametrize("text", ["12345678901234567.89", '"12345678901234567.89"', "125.50"])
+def test_exact_amounts_survive_dumps_and_queues(text: str) -> None:
+    wire = body_of("TransactionChargeback", {"Amount": 0})
+    event = parse("anddone", wire.replace('"Amount": 0', f'"Amount": {text}'), verify=False)
+    assert from_json(to_json(event)) == event
+    again = parse("anddone", event.model_dump_json(by_alias=True), verify=False)
+    assert again.event_body.amount == event.event_body.amount == Decimal(text.strip('"'))
