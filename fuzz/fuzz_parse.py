@@ -56,8 +56,18 @@ if __name__ == "__main__" and "--replay" not in sys.argv:
             webhook_payloads._registry.get_spec(_provider)
 
 from webhook_payloads import UnknownEvent, WebhookError, from_json, parse, to_json
+from webhook_payloads._keys import MAX_KEY_LENGTH
 from webhook_payloads._registry import Provider, Verifier, get_spec, registered_providers
-from webhook_payloads._samples import sample_body, sample_names
+from webhook_payloads._samples import (
+    _required,
+    example_body,
+    is_documented,
+    sample_body,
+    sample_names,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bounds import _typed_lists  # the bounds script beside this one
 
 HERE = Path(__file__).resolve().parent
 REGRESSIONS = HERE / "regressions"
@@ -168,7 +178,9 @@ def check_event(provider: Provider, event: object) -> None:
         assert type(event) in spec.event_classes.values(), type(event)
     repr(event)
     str(event)
-    assert event.idempotency_key  # type: ignore[attr-defined]
+    key: str = event.idempotency_key  # type: ignore[attr-defined]
+    assert key.startswith(provider.value + ":"), key
+    assert len(key) <= MAX_KEY_LENGTH, len(key)
     assert pickle.loads(pickle.dumps(event)) == event  # noqa: S301 - our own bytes
     assert from_json(to_json(event)) == event  # type: ignore[arg-type]
     # The round trip: the event's own JSON parses back to an equal event.
@@ -318,6 +330,69 @@ def seeds() -> Iterator[tuple[str, bytes]]:
             shaped = first[:-1].rstrip() + b', "n": ' + member + b"}"
             yield f"{provider.value}-number-{label}", bytes([index, MODE_UNVERIFIED]) + shaped
             yield f"{provider.value}-number-{label}-signed", bytes([index, MODE_SIGNED]) + shaped
+    yield from shape_seeds()
+
+
+def shape_seeds() -> Iterator[tuple[str, bytes]]:
+    """Input shapes that once got further than they should, and the kit's minimal bodies.
+
+    Ids of thousands of characters (keys must stay short), typed lists of nested models,
+    AndDone amounts as text that is not a plain decimal or as numbers beyond a double, and
+    the bodies built for event types no provider published an example of.
+    """
+    for index, provider in enumerate(PROVIDERS):
+        spec = get_spec(provider)
+        for event_type, cls in spec.event_classes.items():
+            body = example_body(provider.value, event_type)
+            if not is_documented(provider.value, event_type):
+                for mode in (MODE_UNVERIFIED, MODE_SIGNED):
+                    label = f"{provider.value}-{event_type}-minimal-{mode}"
+                    yield label, bytes([index, mode]) + body
+            long = json.dumps(_long_ids(json.loads(body))).encode()
+            if long != body:
+                yield f"{provider.value}-{event_type}-long-ids", bytes([index, 0]) + long
+            for path, item_model in _typed_lists(cls, ()):
+                item = item_model.model_validate(_required(item_model))
+                data = json.loads(body)
+                target = data
+                for key in path[:-1]:
+                    value = target.get(key)
+                    value = value[0] if isinstance(value, list) and value else value
+                    target = target.setdefault(key, {}) if not isinstance(value, dict) else value
+                target[path[-1]] = [item.model_dump(mode="json", by_alias=True)] * 200
+                listed = json.dumps(data).encode()
+                label = f"{provider.value}-{event_type}-list-{'.'.join(path)}"
+                yield label, bytes([index, MODE_SIGNED]) + listed
+    anddone = PROVIDERS.index(Provider.ANDDONE)
+    chargeback = sample_body("anddone", "TransactionChargeback").decode()
+    for label, amount in AMOUNT_SHAPES:
+        shaped = chargeback.replace('"Amount": 125.5', f'"Amount": {amount}', 1).encode()
+        for mode in (MODE_UNVERIFIED, MODE_SIGNED):
+            yield f"anddone-amount-{label}-{mode}", bytes([anddone, mode]) + shaped
+
+
+AMOUNT_SHAPES = [
+    ("exponent-text", '"1E+999999999"'),
+    ("underscores", '"1_000.50"'),
+    ("spaces", '" 12.5 "'),
+    ("beyond-a-double", "12345678901234567.89"),
+    ("hidden-by-a-double", "0.10000000000000001"),
+    ("underflow", "1e-400"),
+    ("plain-text", '"12.50"'),
+]
+
+
+def _long_ids(value: object) -> object:
+    """``value`` with every string under a key ending in ``id`` made 8,000 characters long."""
+    if isinstance(value, list):
+        return [_long_ids(item) for item in value]
+    if isinstance(value, dict):
+        members: dict[str, object] = value  # type: ignore[assignment]
+        return {
+            k: "i:" * 4000 if isinstance(v, str) and k.lower().endswith("id") else _long_ids(v)
+            for k, v in members.items()
+        }
+    return value
 
 
 NUMBER_SHAPES = [

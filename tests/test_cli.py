@@ -32,7 +32,7 @@ def test_sample_without_verification(capsys: pytest.CaptureFixture[str]) -> None
     document = json.loads(out)
     assert document["event"] == "ReportReady"
     assert document["provider"] == "payscore"
-    assert document["idempotency_key"].startswith("REPORT_READY:")
+    assert document["idempotency_key"].startswith("payscore:REPORT_READY:")
     assert document["data"] == json.loads(REPORT.read_bytes())
 
 
@@ -100,6 +100,22 @@ def test_payload_error_lists_fields(capsys: pytest.CaptureFixture[str], tmp_path
     assert code == EXIT_PAYLOAD
     assert "  applicant_group_id: Field required" in err
     assert "  report_type: Field required" in err
+
+
+def test_keys_from_the_body_are_not_printed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A key that rewrites the terminal's title, forges an "error:" line, and holds SSN digits.
+    key = "\x1b]0;123-45-6789\x07\nerror: forged"
+    body = {"eventName": "done", "id": "r", "status": "s", key: 1e999, "nested": {key: [1e999]}}
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(body).replace("Infinity", "1e999"))
+    code, _, err = run(capsys, "parse", "mastercard", str(bad))
+    assert code == EXIT_PAYLOAD
+    assert "123-45-6789" not in err
+    assert "\x1b" not in err
+    assert "forged" not in err
+    assert "  <unknown key>: Input should be a finite number" in err
 
 
 def test_unknown_event_and_allow_unknown(
@@ -330,10 +346,10 @@ def test_a_secret_for_an_unsigned_provider_names_the_flag_to_drop(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MC_SECRET", "cli-secret-value")
-    with pytest.raises(SystemExit) as info:
-        main(["parse", "mastercard", "--sample", "done", "--secret-env", "MC_SECRET"])
-    assert info.value.code == 2
-    err = capsys.readouterr().err
+    code, _, err = run(
+        capsys, "parse", "mastercard", "--sample", "done", "--secret-env", "MC_SECRET"
+    )
+    assert code == EXIT_CONFIG == 78
     assert "mastercard does not sign its webhook bodies; drop --secret-env" in err
     assert "secret=" not in err  # the terminal's terms, not Python's
     assert "cli-secret-value" not in err

@@ -130,7 +130,7 @@ def test_payscore_table_shows_types_optionality_and_docstrings() -> None:
     ) in text
     assert "| `applicant_id` | `applicant_id` | `str | None` | no (default `None`) |" in text
     assert '| `code` | `code` | `"REPORT_READY"` | yes | The event type. |' in text
-    assert "**Idempotency key:** `REPORT_READY:<report_id>`." in text
+    assert "**Idempotency key:** `payscore:REPORT_READY:<report_id>`." in text
 
 
 def test_classes_link_to_their_api_entry_only_when_exported() -> None:

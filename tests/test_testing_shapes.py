@@ -20,9 +20,10 @@ import pytest
 from pydantic import ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_pascal
 
-from webhook_payloads import ConfigurationError, Provider, SignatureError, parse, testing
+from webhook_payloads import ConfigurationError, Provider, SignatureError, parse
 from webhook_payloads import _parse as parse_module
 from webhook_payloads import _registry as registry
+from webhook_payloads import _samples as samples
 from webhook_payloads._base import EventModel, WebhookEvent
 from webhook_payloads._registry import ProviderSpec
 from webhook_payloads._types import Headers
@@ -155,7 +156,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             raise FileNotFoundError(event_type)
         return SAMPLES[event_type]
 
-    monkeypatch.setattr(testing, "sample_body", sample)
+    monkeypatch.setattr(samples, "sample_body", sample)
     yield
     parse_module._webhook.cache_clear()
 
@@ -262,9 +263,11 @@ def test_invalid_paths_are_configuration_errors(fields: dict[str, object], words
         build_request("mastercard", "Done", **fields)
 
 
-def test_an_event_without_an_example_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="no documented example"):
-        build_request("mastercard", "Other")
+def test_an_event_without_an_example_is_built_from_its_model() -> None:
+    body, _ = build_request("mastercard", "Other")
+    assert json.loads(body) == {"EventCode": "Other"}  # its only required field
+    body, _ = build_request("mastercard", "Other", event_body={"report_id": "r", "tags": ["t"]})
+    assert json.loads(body)["EventBody"] == {"ReportId": "r", "Tags": ["t"]}
 
 
 def test_build_event_with_nested_fields() -> None:

@@ -281,9 +281,7 @@ def _check_verification_options(args: argparse.Namespace, parser: argparse.Argum
         return
     if spec.verifier is None:
         if args.secret_env:
-            parser.error(
-                f"--secret-env: {spec.name} does not sign its webhook bodies; drop --secret-env"
-            )
+            raise _secret_for_unsigned(spec.name)
         return
     if not args.secret_env:
         raise ConfigurationError(
@@ -293,6 +291,14 @@ def _check_verification_options(args: argparse.Namespace, parser: argparse.Argum
         )
     if args.provider == Provider.ANDDONE and args.signature_scheme is None:
         raise _no_scheme(" (or --no-verify)")
+
+
+def _secret_for_unsigned(provider: str) -> ConfigurationError:
+    # A configuration error (exit 78), as a secret for such a provider is for parse().
+    return ConfigurationError(
+        f"--secret-env: {provider} does not sign its webhook bodies; drop --secret-env",
+        provider=provider,
+    )
 
 
 def _no_scheme(alternative: str = "") -> ConfigurationError:
@@ -348,14 +354,12 @@ def _fields(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[s
     return fields
 
 
-def _signing_secret(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+def _signing_secret(args: argparse.Namespace) -> str | None:
     """The secret to sign with, or ``None`` for a provider that signs nothing."""
     spec = get_spec(args.provider)
     if spec.verifier is None:
         if args.secret_env is not None:
-            parser.error(
-                f"--secret-env: {spec.name} does not sign its webhook bodies; drop --secret-env"
-            )
+            raise _secret_for_unsigned(spec.name)
         return None
     if args.secret_env is None:
         raise ConfigurationError(
@@ -367,7 +371,11 @@ def _signing_secret(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
 
 def _send_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO) -> int:
-    from .testing import build_request, event_types  # noqa: PLC0415 - used by this command only
+    from .testing import (  # noqa: PLC0415 - used by this command only
+        build_request,
+        event_types,
+        has_documented_example,
+    )
 
     url: str = args.url
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -379,12 +387,18 @@ def _send_command(args: argparse.Namespace, parser: argparse.ArgumentParser, out
             f"choose from {', '.join(event_types(provider))}"
         )
     fields = _fields(args, parser)
-    try:
-        build_request(provider, args.event, **fields)  # the fields alone, before any secret
-    except ConfigurationError as error:
-        parser.error(f"--field: {error}")
+    if fields:
+        try:
+            build_request(provider, args.event, **fields)  # the fields alone, before any secret
+        except ConfigurationError as error:
+            parser.error(f"--field: {error}")
+    if not has_documented_example(provider, args.event):
+        sys.stderr.write(
+            f"note: {provider} publishes no example of {args.event}; sending a minimal body "
+            "built from the model (the required fields only)\n"
+        )
     scheme = _scheme(args, parser)
-    secret = _signing_secret(args, parser)
+    secret = _signing_secret(args)
     if secret is not None and scheme is None and provider == Provider.ANDDONE:
         raise _no_scheme()
     body, headers = build_request(
@@ -445,7 +459,8 @@ def _report(error: WebhookError, err: TextIO) -> int:
     err.write(f"error: {type(error).__name__}: {error}\n")
     if isinstance(error, PayloadValidationError):
         for detail in error.errors:
-            where = ".".join(str(part) for part in detail["loc"]) or "(body)"
+            # Keys from the body are shown as <unknown key>, as in the message.
+            where = error.location(detail) or "(body)"
             err.write(f"  {where}: {detail['msg']}\n")
     if isinstance(error, UnknownEventError):
         err.write("  (pass --allow-unknown to print it as a generic event)\n")

@@ -181,21 +181,35 @@ class PayloadValidationError(PayloadError):
         :attr:`errors` holds the path as sent.
         """
         self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+        self._known_names = known_names
         first = self.errors[0] if self.errors else None
-        where = (
-            ".".join(
-                str(part) if isinstance(part, int) or part in known_names else "<unknown key>"
-                for part in first["loc"]
-            )
-            if first and first["loc"]
-            else "body"
-        )
+        where = self.location(first) if first and first["loc"] else "body"
         what = first["msg"] if first else "invalid payload"
         more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
         super().__init__(
             f"Webhook payload failed validation at {where}: {what}{more}; "
             "see .errors for every failing field.",
             provider=provider,
+        )
+
+    def location(self, detail: ErrorDetail) -> str:
+        """``detail``'s path as it may be shown in a message or a log line.
+
+        List positions and the library's own field names are shown; any other key came
+        from the body, so it is shown as ``<unknown key>`` (it could hold personal data or
+        terminal escapes). ``detail["loc"]`` itself keeps the path as sent.
+
+        Args:
+            detail: One of :attr:`errors`.
+
+        Returns:
+            The path joined with dots, such as ``EventBody.<unknown key>``; empty for the
+            body itself.
+        """
+        known = self._known_names
+        return ".".join(
+            str(part) if isinstance(part, int) or part in known else "<unknown key>"
+            for part in detail["loc"]
         )
 
 

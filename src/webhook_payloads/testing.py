@@ -34,7 +34,7 @@ from pydantic_core import to_jsonable_python
 from ._base import WebhookEvent
 from ._parse import parse
 from ._registry import Provider, ProviderSpec, get_spec, registered_providers
-from ._samples import sample_body
+from ._samples import example_body, is_documented
 from ._signing import as_bytes, normalize_secrets
 from ._types import Body, Secret
 from .exceptions import ConfigurationError, PayloadError
@@ -45,6 +45,7 @@ __all__ = [
     "build_event",
     "build_request",
     "event_types",
+    "has_documented_example",
     "is_signed",
     "providers",
     "raw_request",
@@ -88,6 +89,28 @@ def event_types(provider: str | Provider) -> list[str]:
     return list(get_spec(provider).event_classes)
 
 
+def has_documented_example(provider: str | Provider, event_type: str) -> bool:
+    """Whether the provider publishes an example of ``event_type``, which the kit builds on.
+
+    When it does not, :func:`build_request` builds on a minimal valid body made from the
+    event's model: the required fields only, text fields holding their own name in capitals.
+
+    Raises:
+        UnknownProviderError: ``provider`` is not a known id.
+        ConfigurationError: ``provider`` has no such event type.
+
+    Example:
+        >>> from webhook_payloads.testing import has_documented_example
+        >>> has_documented_example("mastercard_connect", "added")
+        True
+        >>> has_documented_example("mastercard_connect", "discovered")
+        False
+    """
+    spec = get_spec(provider)
+    example_body(spec.name, event_type)  # refuses an unknown event type
+    return is_documented(spec.name, event_type)
+
+
 def is_signed(provider: str | Provider) -> bool:
     """Whether ``provider`` signs its webhooks (so a receiver needs its secret).
 
@@ -107,9 +130,11 @@ def build_request(
 ) -> tuple[bytes, dict[str, str]]:
     """The body and headers of a webhook request, as the provider would send it.
 
-    The provider's documented example of ``event_type`` is the base; ``fields`` replace its
-    values. With no ``fields``, the body is the example byte for byte; otherwise it is
-    compact UTF-8 JSON with the example's members in their original order.
+    The provider's documented example of ``event_type`` is the base (for an event type it
+    publishes no example of, a minimal valid body built from the model: see
+    :func:`has_documented_example`); ``fields`` replace its values. With no ``fields``, the
+    body is the example byte for byte; otherwise it is compact UTF-8 JSON with the example's
+    members in their original order.
 
     Args:
         provider: The provider id (or :class:`Provider` member).
@@ -227,21 +252,32 @@ def build_event(event_class: type[EventT], /, **fields: Any) -> EventT:
     return event
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RequestBuilder:
-    """Signed requests with one secret for every signed provider (the pytest fixture's type).
+    """Signed requests, each signed with its provider's secret (the pytest fixture's type).
 
     Providers that sign nothing get unsigned requests, so tests can loop over
-    :func:`providers` with one builder.
+    :func:`providers` with one builder. ``repr()`` never shows a secret.
 
     Attributes:
-        secret: The secret your receiver is configured with in tests.
+        secret: The secret your receiver is configured with in tests, for every signed
+            provider not in :attr:`secrets`.
         signature_schemes: Provider id -> the ``signature_scheme`` your receiver uses, for
             providers that need one.
+        secrets: Provider id -> the secret of that provider, where it is not :attr:`secret`.
     """
 
     secret: Secret
     signature_schemes: Mapping[str, object] = field(default_factory=dict[str, object])
+    secrets: Mapping[str, Secret] = field(default_factory=dict[str, Secret])
+
+    def __repr__(self) -> str:
+        """The options, every secret shown as ``'***'``."""
+        secrets = dict.fromkeys(self.secrets, "***")
+        return (
+            f"RequestBuilder(secret='***', signature_schemes={dict(self.signature_schemes)!r}, "
+            f"secrets={secrets!r})"
+        )
 
     def __call__(
         self, provider: str | Provider, event_type: str, **fields: Any
@@ -259,7 +295,8 @@ class RequestBuilder:
         spec = get_spec(provider)
         if spec.verifier is None:
             return None, None
-        return self.secret, self.signature_schemes.get(spec.provider.value)
+        name = spec.provider.value
+        return self.secrets.get(name, self.secret), self.signature_schemes.get(name)
 
 
 # -- building bodies --------------------------------------------------------------------
@@ -281,14 +318,7 @@ def _spec_of(event_class: type[WebhookEvent]) -> tuple[ProviderSpec, str]:
 
 def _build_body(spec: ProviderSpec, event_type: str, fields: Mapping[str, Any]) -> bytes:
     name = spec.provider.value
-    try:
-        raw = sample_body(name, event_type)
-    except FileNotFoundError:
-        raise ConfigurationError(
-            f"{name} has no documented example of {event_type}, so there is nothing to build "
-            "on; use raw_request() with a body of your own.",
-            provider=name,
-        ) from None
+    raw = example_body(name, event_type)
     if not fields:
         return raw
     event_class = spec.event_classes[event_type]

@@ -40,7 +40,7 @@ def test_there_is_a_seed_for_every_sample_and_mode() -> None:
     from ._providers import all_samples
 
     shapes = 2 * len(fuzz.NUMBER_SHAPES) * len(fuzz.PROVIDERS)  # unverified and signed
-    assert len(SEEDS) == 5 * len(all_samples()) + shapes
+    assert len(SEEDS) == 5 * len(all_samples()) + shapes + len(list(fuzz.shape_seeds()))
     assert {label for label, _ in fuzz.NUMBER_SHAPES} >= {"huge", "nan", "repeated-key"}
 
 
@@ -103,3 +103,11 @@ def test_the_secret_shapes_the_review_found_are_among_the_odd_values() -> None:
     assert {"dict", "set", "frozenset", "tuple_iterator"} <= kinds
     assert b"\x00" in fuzz._ODD
     assert any(isinstance(v, bytes) and v.endswith(b"\n") for v in fuzz._ODD)
+
+
+def test_the_seeds_hold_the_shapes_that_got_through() -> None:
+    names = {name for name, _ in SEEDS}
+    assert "mastercard_connect-discovered-minimal-1" in names  # no published example
+    assert "mastercard_connect-added-list-payload.accounts" in names  # a typed list
+    assert "mastercard-done-long-ids" in names
+    assert {f"anddone-amount-{label}-0" for label, _ in fuzz.AMOUNT_SHAPES} <= names

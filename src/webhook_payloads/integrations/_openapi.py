@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from weakref import WeakSet
 
 from .._registry import ProviderSpec, get_spec
-from .._samples import sample_body, sample_names
+from .._samples import example_body, is_documented
 from .._schema import json_schema
 from .._signing import HexHeaderScheme
 from ._receiver import KEPT_TEXT, NOT_KEPT
@@ -92,8 +92,9 @@ def document_webhooks(app: FastAPI) -> None:
 
     - ``requestBody``: the provider's :func:`~webhook_payloads.json_schema`, its definitions
       under ``#/components/schemas`` as ``<provider>.<Model>`` (with ``_2``, ``_3`` ... added
-      if a name is taken), the top level as ``<provider>.WebhookEvent``, and the provider's
-      documented example of each event type;
+      if a name is taken), the top level as ``<provider>.WebhookEvent``, and an example of
+      each event type (the provider's documented one, else a minimal body built from the
+      model, as the testing kit builds on);
     - the signature header as a required header parameter (``Verification-Signature`` for
       Payscore, ``X-Finicity-Signature`` for Mastercard Connect; AndDone signs inside the body
       and Mastercard report webhooks are unsigned);
@@ -245,14 +246,20 @@ def _document(operation: JsonObject, webhook: _Webhook, body_ref: str) -> None:
 
 
 def _examples(spec: ProviderSpec) -> JsonObject:
-    """The provider's documented example of each event type, by event type."""
+    """An example of each event type, by event type: the testing kit's base body.
+
+    The provider's documented example where it publishes one, else a minimal body built
+    from the model (and the summary says which).
+    """
     provider = spec.provider.value
     return {
         event_type: {
-            "summary": f"{event_type}: {provider}'s documented example",
-            "value": json.loads(sample_body(provider, event_type)),
+            "summary": f"{event_type}: {provider}'s documented example"
+            if is_documented(provider, event_type)
+            else f"{event_type}: a minimal example built from the model",
+            "value": json.loads(example_body(provider, event_type)),
         }
-        for event_type in sample_names(provider)
+        for event_type in spec.event_classes
     }
 
 

@@ -6,6 +6,12 @@
 # for this module in pyproject.toml, not by a "# mypy:" comment here: that comment names a
 # code only the plugin defines, and mypy crashes on it for users who do not load the plugin.
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
 from enum import Enum
@@ -15,6 +21,7 @@ from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from .._base import NUMBER_AS_TEXT, OPEN_ENUM, EventModel, WebhookEvent
+from .._keys import event_key
 
 __all__ = [
     "MastercardEvent",
@@ -159,6 +166,13 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
     event_type_field: ClassVar[str] = "event_name"
     provider: ClassVar[str] = "mastercard"
 
+    if TYPE_CHECKING:
+
+        @property
+        def event_name(self) -> str:
+            """The event type (``eventName``), such as ``done``; each class narrows it."""
+            ...
+
     id: str
     """The report's id: fetch the report with it."""
     status: Annotated[ReportStatus | str, OPEN_ENUM]
@@ -200,8 +214,8 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
 
     @property
     def idempotency_key(self) -> str:
-        """``<eventName>:<report id>``, such as ``done:REPORT_ID``."""
-        return f"{self.event_type}:{self.id}"
+        """``mastercard:<eventName>:<report id>``, such as ``mastercard:done:REPORT_ID``."""
+        return event_key(self.provider, self.event_type, self.id)
 
 
 class ReportInProgress(MastercardEventBase):

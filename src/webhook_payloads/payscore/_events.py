@@ -1,12 +1,19 @@
 """Payscore (current API) event models: seed page "Webhooks" of docs.payscore.com."""
 
+# Each event class declares its event type as a Literal field, narrowing the read-only
+# property its family's base declares for type checkers (so that code holding a base class
+# can read it). The models are frozen, so the narrowing is sound; pyright reports any
+# property overridden by a field, hence this module-wide switch.
+# pyright: reportIncompatibleMethodOverride=false
+
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
 from .._base import OPEN_ENUM, WebhookEvent
+from .._keys import event_key
 
 __all__ = [
     "PayscoreEvent",
@@ -31,6 +38,13 @@ class PayscoreEventBase(WebhookEvent):
     event_type_field: ClassVar[str] = "code"
     provider: ClassVar[str] = "payscore"
 
+    if TYPE_CHECKING:
+
+        @property
+        def code(self) -> str:
+            """The event type, such as ``REPORT_READY`` (each event class narrows it)."""
+            ...
+
 
 class VerificationStarted(PayscoreEventBase):
     """An applicant began a verification request. Payscore sends it at most once."""
@@ -41,8 +55,8 @@ class VerificationStarted(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``VERIFICATION_STARTED:<verification_id>``."""
-        return f"{self.event_type}:{self.verification_id}"
+        """``payscore:VERIFICATION_STARTED:<verification_id>``."""
+        return event_key(self.provider, self.event_type, self.verification_id)
 
 
 class VerificationCompleted(PayscoreEventBase):
@@ -62,8 +76,8 @@ class VerificationCompleted(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``VERIFICATION_COMPLETED:<verification_id>``."""
-        return f"{self.event_type}:{self.verification_id}"
+        """``payscore:VERIFICATION_COMPLETED:<verification_id>``."""
+        return event_key(self.provider, self.event_type, self.verification_id)
 
 
 class ReportReady(PayscoreEventBase):
@@ -81,8 +95,8 @@ class ReportReady(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``REPORT_READY:<report_id>``."""
-        return f"{self.event_type}:{self.report_id}"
+        """``payscore:REPORT_READY:<report_id>``."""
+        return event_key(self.provider, self.event_type, self.report_id)
 
 
 PayscoreEvent: TypeAlias = Annotated[
