@@ -1,5 +1,6 @@
 """AndDone's payment modules: transaction, refund, chargeback and void events."""
 
+import functools
 import hashlib
 import json
 import pickle
@@ -320,8 +321,11 @@ def test_amounts_sent_as_numbers_are_exact_decimals(amount: Decimal) -> None:
     assert parse("anddone", event.model_dump_json(by_alias=True), verify=False) == event
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False))
-def test_any_finite_amount_sent_as_text_round_trips(amount: Decimal) -> None:
+plain_amounts = st.from_regex(r"\A-?[0-9]{1,18}(\.[0-9]{1,10})?\Z").map(Decimal)
+
+
+@given(plain_amounts)
+def test_any_plain_amount_sent_as_text_round_trips(amount: Decimal) -> None:
     event = parse(
         "anddone", body_of("TransactionChargeback", {"ChargebackAmount": str(amount)}), verify=False
     )
@@ -356,11 +360,15 @@ def test_idempotency_keys_of_each_module() -> None:
         for code in CODES
     }
     payment = "3f1c2a9e-5b7d-4e08-9a61-2c4b8d7e0f13"
-    assert keys["TransactionSuccess"] == f"TransactionSuccess:{payment}"
+    assert keys["TransactionSuccess"] == f"anddone:TransactionSuccess:{payment}"
     refund = hashlib.sha256(b'["8816025283479127","12-15-2023 00:02:49"]').hexdigest()
-    assert keys["TransactionRefundSuccess"] == f"TransactionRefundSuccess:{payment}:{refund}"
+    assert keys["TransactionRefundSuccess"] == (
+        f"anddone:TransactionRefundSuccess:{payment}:~{refund}"
+    )
     chargeback = hashlib.sha256(b'["12-14-2023 00:00:00"]').hexdigest()
-    assert keys["TransactionChargeback"] == f"TransactionChargeback:{payment}:{chargeback}"
+    assert keys["TransactionChargeback"] == (
+        f"anddone:TransactionChargeback:{payment}:~{chargeback}"
+    )
     assert len(set(keys.values())) == len(keys)  # a refund never collides with its payment
 
 
@@ -397,7 +405,7 @@ def test_a_redelivery_has_the_same_key() -> None:
 def test_without_its_id_an_event_is_keyed_by_its_body(code: str) -> None:
     one = parse("anddone", body_of(code, {"MerchantReference": "A"}), verify=False)
     other = parse("anddone", body_of(code, {"MerchantReference": "B"}), verify=False)
-    assert re.fullmatch(f"{code}:sha256:[0-9a-f]{{64}}", one.idempotency_key)
+    assert re.fullmatch(f"anddone:{code}:body:~[0-9a-f]{{64}}", one.idempotency_key)
     assert one.idempotency_key != other.idempotency_key
     assert load_again(one).idempotency_key == one.idempotency_key
 
@@ -472,3 +480,68 @@ def test_module_bases_group_the_events() -> None:
         )
         assert issubclass(cls, base)
         assert issubclass(cls, PaymentEventBase)
+
+
+@functools.cache
+def schema_validator() -> Any:
+    jsonschema = pytest.importorskip("jsonschema")
+    return jsonschema.Draft202012Validator(json_schema("anddone"))
+
+
+def chargeback_amount(text: str) -> Decimal | None:
+    wire = body_of("TransactionChargeback", {"Amount": 0}).replace(
+        '"Amount": 0', f'"Amount": {text}'
+    )
+    assert text in wire
+    return parse("anddone", wire, verify=False).event_body.amount
+
+
+@pytest.mark.parametrize(
+    ("text", "exact"),
+    [
+        ("12345678901234567.89", "12345678901234567.89"),  # beyond a double's 17 digits
+        ("125.50", "125.50"),
+        ("1.5e2", "150"),
+        ("-0.1", "-0.1"),
+        ("123456789012345678", "123456789012345678"),
+    ],
+)
+def test_amounts_sent_as_numbers_are_read_from_their_text(text: str, exact: str) -> None:
+    amount = chargeback_amount(text)
+    assert amount == Decimal(exact)
+    assert str(amount) == str(Decimal(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"1E+999999999"',
+        '"1_000.50"',
+        '" 12.5 "',
+        '"12.5\\n"',
+        '"+12.5"',
+        '".5"',
+        '"5."',
+        '"0x10"',
+        '"1234567890123456789"',  # 19 digits before the point
+        '"1.12345678901"',  # 11 after it
+        "0.10000000000000001",  # a double reads it as 0.1
+        "1e-400",  # a double reads it as 0.0
+        "1234567890123456789",
+        "1e18",
+    ],
+)
+def test_amounts_beyond_plain_bounded_decimals_are_refused(text: str) -> None:
+    with pytest.raises(PayloadValidationError) as caught:
+        chargeback_amount(text)
+    assert caught.value.errors[0]["loc"] == ("EventBody", "Amount")
+    assert caught.value.errors[0]["type"] in ("amount_text", "amount_range")
+
+
+@given(plain_amounts)
+def test_the_schema_takes_exactly_the_amount_text_parse_takes(amount: Decimal) -> None:
+    validator = schema_validator()
+    body = json.loads(body_of("TransactionChargeback", {"Amount": str(amount)}))
+    assert validator.is_valid(body)
+    body["EventBody"]["Amount"] = f" {amount}"
+    assert not validator.is_valid(body)

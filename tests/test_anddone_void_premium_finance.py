@@ -141,13 +141,13 @@ def test_every_field_of_the_booking_may_be_left_out() -> None:
     event = parse("anddone", body, verify=False)
     assert set(event.event_body.model_dump().values()) == {None}
     assert event.version is None
-    assert re.fullmatch("AccountBooked:sha256:[0-9a-f]{64}", event.idempotency_key)
+    assert re.fullmatch("anddone:AccountBooked:body:~[0-9a-f]{64}", event.idempotency_key)
 
 
 def test_the_booking_key() -> None:
     event = parse("anddone", PUBLISHED.read_bytes(), verify=False)
     rest = hashlib.sha256(b"[false,1]").hexdigest()
-    assert event.idempotency_key == f"AccountBooked:24324147:{rest}"
+    assert event.idempotency_key == f"anddone:AccountBooked:24324147:~{rest}"
     assert "CAB-2255084" not in event.idempotency_key
     assert again(event).idempotency_key == event.idempotency_key
     # The text "False" and the boolean false are the same booking.
@@ -264,7 +264,8 @@ def test_void_fields_field_by_field() -> None:
     )
     assert event.event_body.model_extra == {}
     assert event.event_date_time == datetime(2023, 12, 15, 0, 2, 51)
-    assert event.idempotency_key == "TransactionVoided:3f1c2a9e-5b7d-4e08-9a61-2c4b8d7e0f13"
+    key = "anddone:TransactionVoided:3f1c2a9e-5b7d-4e08-9a61-2c4b8d7e0f13"
+    assert event.idempotency_key == key
     assert again(event) == event
     assert pickle.loads(pickle.dumps(event)) == event
 
@@ -315,3 +316,19 @@ def test_the_schema_takes_both_samples_and_the_text_booleans() -> None:
     published["EventBody"]["IsQuoteEndorsement"] = None
     published["Version"] = "1"
     assert not validator.is_valid(published)
+
+
+def test_the_keys_use_only_what_every_scheme_signs() -> None:
+    # Under the event_body scheme the envelope is unsigned: editing it must not make a replay
+    # look new (the top-level Version, EventDateTime and AdditionalFields stay out of keys).
+    booking = json.loads(PUBLISHED.read_bytes())
+    edited = {**booking, "Version": 2, "EventDateTime": "06-01-2024 00:00:00"}
+    edited["AdditionalFields"] = "[]"
+    keys = {
+        parse("anddone", json.dumps(b), verify=False).idempotency_key for b in (booking, edited)
+    }
+    assert len(keys) == 1
+    void = json.loads(BUILT_VOID.read_bytes())
+    later = {**void, "EventDateTime": "12-16-2023 00:00:00"}
+    keys = {parse("anddone", json.dumps(b), verify=False).idempotency_key for b in (void, later)}
+    assert len(keys) == 1

@@ -32,7 +32,7 @@ def test_sample_without_verification(capsys: pytest.CaptureFixture[str]) -> None
     document = json.loads(out)
     assert document["event"] == "ReportReady"
     assert document["provider"] == "payscore"
-    assert document["idempotency_key"].startswith("REPORT_READY:")
+    assert document["idempotency_key"].startswith("payscore:REPORT_READY:")
     assert document["data"] == json.loads(REPORT.read_bytes())
 
 

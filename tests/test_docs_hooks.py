@@ -125,12 +125,13 @@ def test_event_tables_list_every_event_and_field(provider: str) -> None:
 def test_payscore_table_shows_types_optionality_and_docstrings() -> None:
     text = hooks.event_tables("payscore")
     assert (
-        '| `report_type` | `report_type` | `"income"` \\| `"asset"` \\| `"identity"` \\| `str` | yes '
+        '| `report_type` | `report_type` | `"income"` \\| `"asset"` \\| `"identity"` '
+        "\\| `str` | yes "
         "| `income`, `asset` or `identity`; other values are accepted as sent. |"
     ) in text
     assert "| `applicant_id` | `applicant_id` | `str` \\| `None` | no (default `None`) |" in text
     assert '| `code` | `code` | `"REPORT_READY"` | yes | The event type. |' in text
-    assert "**Idempotency key:** `REPORT_READY:<report_id>`." in text
+    assert "**Idempotency key:** `payscore:REPORT_READY:<report_id>`." in text
 
 
 def test_classes_link_to_their_api_entry_only_when_exported() -> None:

@@ -77,7 +77,7 @@ def test_payload_files_parse_to_their_class(path: Path) -> None:
     assert event.id == wire["id"]
     assert event.status == wire["status"]
     assert event.provider == "mastercard"
-    assert event.idempotency_key == f"{wire['eventName']}:{wire['id']}"
+    assert event.idempotency_key == f"mastercard:{wire['eventName']}:{wire['id']}"
 
 
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)

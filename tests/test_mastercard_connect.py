@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,9 @@ def test_added_accounts() -> None:
     event = connect_parse(load("docs_finicity_webhook-events-list_added.json"))
     assert isinstance(event, AccountsAdded)
     assert event.customer_id == "1017101354"
-    assert event.idempotency_key == "added:1611877956869-28ebb24c66699bf3c77f04b1"
+    assert event.idempotency_key == (
+        "mastercard_connect:added:1611877956869-28ebb24c66699bf3c77f04b1"
+    )
     assert event.payload.institution_id == "101732"
     first, second = event.payload.accounts
     assert (first.id, first.type, first.balance) == ("1045121390", "checking", 128.52)
@@ -267,13 +270,15 @@ def test_ping_has_no_customer_nor_event_id() -> None:
     pretty = connect_parse(load("docs_mastercard_au_webhooks-event-connect_ping.json"))
     assert pretty == event
     assert pretty.idempotency_key == event.idempotency_key
-    assert event.idempotency_key.startswith("ping:")
+    assert re.fullmatch("mastercard_connect:ping:~[0-9a-f]{64}", event.idempotency_key)
 
 
 def test_a_retry_has_the_same_idempotency_key() -> None:
     body = load("captured_processing.json")
     assert connect_parse(body).idempotency_key == connect_parse(body).idempotency_key
-    assert connect_parse(body).idempotency_key == "processing:" + json.loads(body)["eventId"]
+    assert connect_parse(body).idempotency_key == (
+        "mastercard_connect:processing:" + json.loads(body)["eventId"]
+    )
 
 
 def test_event_type_is_the_discriminator_field() -> None:

@@ -220,7 +220,7 @@ def test_allow_unknown_returns_a_generic_event_outside_the_union() -> None:
     assert (event.provider, event.event_type) == ("payscore", "IDENTITY_FLAGGED")
     assert event.payload["verification_id"] == "v"
     assert "verification_id" not in repr(event)
-    assert event.idempotency_key.startswith("IDENTITY_FLAGGED:")
+    assert event.idempotency_key.startswith("payscore:IDENTITY_FLAGGED:~")
     same = parse("payscore", body, verify=False, allow_unknown=True)
     assert same.idempotency_key == event.idempotency_key
     other = parse("payscore", body.replace(b'"v"', b'"w"'), verify=False, allow_unknown=True)

@@ -51,7 +51,7 @@ def test_report_ready_fields() -> None:
     assert event.applicant_group_id == "4516efb4-82ed-43cd-a55a-ba93d4914562"
     assert event.applicant_id == "4516efb4-82ed-43cd-a55a-ba93d4914562"
     assert event.report_type == "income"
-    assert event.idempotency_key == "REPORT_READY:2d376488-fc60-4193-bac2-1023764b7842"
+    assert event.idempotency_key == "payscore:REPORT_READY:2d376488-fc60-4193-bac2-1023764b7842"
 
 
 def report(**changes: object) -> bytes:
@@ -97,7 +97,7 @@ def test_verification_completed_reason_is_open_and_optional() -> None:
     other = parse("payscore", json.dumps({**base, "reason_completed": "abandoned"}), verify=False)
     assert isinstance(other, VerificationCompleted)
     assert other.reason_completed == "abandoned"
-    assert other.idempotency_key == "VERIFICATION_COMPLETED:v"
+    assert other.idempotency_key == "payscore:VERIFICATION_COMPLETED:v"
 
 
 def test_events_are_frozen_and_hashable() -> None:

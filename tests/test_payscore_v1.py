@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -68,12 +69,13 @@ def test_documented_example(path: Path) -> None:
     assert type(event) is CLASSES[path.stem]
     assert event.screening_group_id == GROUP
     if isinstance(event, BankEvent | ApplicantEvent):
-        assert event.idempotency_key.startswith(f"{path.stem}:{SCREENING}:")
+        key = f"payscore_v1:{path.stem}:{SCREENING}:~[0-9a-f]{{64}}"
+        assert re.fullmatch(key, event.idempotency_key)
     elif isinstance(event, ScreeningEvent):
         assert event.screening_id == SCREENING
-        assert event.idempotency_key == f"{path.stem}:{SCREENING}"
+        assert event.idempotency_key == f"payscore_v1:{path.stem}:{SCREENING}"
     else:
-        assert event.idempotency_key == f"{path.stem}:{GROUP}"
+        assert event.idempotency_key == f"payscore_v1:{path.stem}:{GROUP}"
     assert parse("payscore_v1", event.model_dump_json(by_alias=True), verify=False) == event
     assert pickle.loads(pickle.dumps(event)) == event
     assert event.model_dump(by_alias=True) == json.loads(body)

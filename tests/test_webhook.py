@@ -216,7 +216,7 @@ def test_one_webhook_from_many_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    expected = [f"VERIFICATION_STARTED:v-{i}" for i in range(200)]
+    expected = [f"payscore:VERIFICATION_STARTED:v-{i}" for i in range(200)]
     assert results == dict.fromkeys(range(8), expected)
 
 

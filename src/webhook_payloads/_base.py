@@ -2,7 +2,6 @@
 
 # No "from __future__ import annotations" here: pydantic 2.11 evaluates the annotation of
 # __pydantic_extra__ in each subclass's module, where a string naming JsonValue fails.
-import hashlib
 import json
 import math
 from collections.abc import Iterator
@@ -19,6 +18,9 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema, to_json
+
+from ._keys import event_key
+from .exceptions import UnknownProviderError
 
 __all__ = [
     "JSON_OBJECT",
@@ -247,5 +249,17 @@ class UnknownEvent(EventModel):
 
     @property
     def idempotency_key(self) -> str:
-        """The event type and a SHA-256 of the payload as compact JSON, keys in received order."""
-        return f"{self.event_type}:{hashlib.sha256(to_json(self.payload)).hexdigest()}"
+        """``<provider>:<event type>:~<digest>``, a SHA-256 of the payload as compact JSON.
+
+        The payload's keys are hashed in the order received. For a provider whose signature
+        may cover only part of the body (AndDone), only that part is hashed (``EventBody``),
+        so a replay with an unsigned member edited keeps its key.
+        """
+        from ._registry import get_spec  # noqa: PLC0415 - the registry imports this module
+
+        try:
+            members = get_spec(self.provider).key_members
+        except UnknownProviderError:
+            members = ()
+        content = {m: self.payload.get(m) for m in members} if members else self.payload
+        return event_key(self.provider, self.event_type, to_json(content).decode())

@@ -5,9 +5,10 @@ The JSON is a small envelope around the event's wire shape (format 1)::
     {"format": 1, "provider": "payscore", "event": {"code": "REPORT_READY", ...}}
 
 ``format`` is the envelope's version, ``provider`` the provider id, and ``event`` the event
-as the provider sends it (wire names, fields the provider added included); for an
-:class:`UnknownEvent`, its ``payload``. The envelope has no other member. A later format
-gets a new number; the numbers this release reads are listed in :func:`from_json`.
+as the provider sends it (wire names, the fields that were sent and only those, fields the
+provider added included); for an :class:`UnknownEvent`, its ``payload``. The envelope has no
+other member. A later format gets a new number; the numbers this release reads are listed in
+:func:`from_json`.
 """
 
 from __future__ import annotations
@@ -40,14 +41,28 @@ FORMAT: Final = 1
 
 _MEMBERS: Final = ("format", "provider", "event")
 
+# How much larger than the body its envelope may be. to_json() writes some numbers longer
+# than a body may send them (1e15 comes back as 1000000000000000.0, 4.5 times as long), and
+# AndDone's AdditionalFields sent as an array goes back to a JSON string (each quote and
+# backslash escaped again); the members of the envelope add a few dozen bytes.
+_GROWTH: Final = 5
+_ENVELOPE_BYTES: Final = 1024
+
+# The envelope as to_json() writes it: this prefix, the provider, _EVENT, the event, "}".
+_PREFIX: Final = b'{"format":%d,"provider":"' % FORMAT
+_EVENT: Final = b'","event":'
+_PROVIDERS: Final = frozenset(p.value for p in registered_providers())
+
 
 def to_json(event: WebhookEvent | UnknownEvent) -> bytes:
     """The event and its provider as compact UTF-8 JSON, for a task queue or a database.
 
     :func:`from_json` turns it back into an equal event. The JSON is an envelope (format
     1): ``{"format": 1, "provider": "payscore", "event": {...}}``, where ``event`` is the
-    event's wire shape (``model_dump(by_alias=True)``) or, for an :class:`UnknownEvent`,
-    its ``payload``.
+    event's wire shape with the fields that were sent
+    (``model_dump(by_alias=True, exclude_unset=True)``: a field left to its default is not
+    written, so the JSON stays about as small as the body) or, for an
+    :class:`UnknownEvent`, its ``payload``.
 
     Args:
         event: An event returned by ``parse()``, ``Webhook.parse()`` or :func:`from_json`,
@@ -70,7 +85,7 @@ def to_json(event: WebhookEvent | UnknownEvent) -> bytes:
         >>> from_json(to_json(event)) == event
         True
     """
-    body: Any
+    body: bytes
     if isinstance(event, UnknownEvent):
         spec = get_spec(event.provider)
         # parse() takes the event type from the payload; one built otherwise would come
@@ -81,7 +96,7 @@ def to_json(event: WebhookEvent | UnknownEvent) -> bytes:
                 "so it would not come back equal; build it with parse(..., allow_unknown=True).",
                 provider=spec.name,
             )
-        body = event.payload
+        body = _encode(event.payload)
     elif isinstance(event, WebhookEvent):  # pyright: ignore[reportUnnecessaryIsInstance]
         cls = type(event)
         # from_json() gives back the provider's own class for the event type: a base class
@@ -92,12 +107,14 @@ def to_json(event: WebhookEvent | UnknownEvent) -> bytes:
                 f"to_json() takes the library's own event classes, not {cls.__name__}."
             )
         spec = get_spec(provider)
-        body = event
+        body = event.model_dump_json(by_alias=True, exclude_unset=True).encode()
     else:
         raise ConfigurationError(
             f"to_json() takes an event (WebhookEvent or UnknownEvent), not {type(event).__name__}."
         )
-    return _encode({"format": FORMAT, "provider": spec.name, "event": body}, by_alias=True)
+    # The envelope is written around the event's bytes, so from_json() can find them again
+    # without decoding the envelope (which would add a level of nesting).
+    return b"".join((_PREFIX, spec.name.encode(), _EVENT, body, b"}"))
 
 
 def from_json(
@@ -113,13 +130,20 @@ def from_json(
     ``parse(..., allow_unknown=True)`` gives it; one the library has learned since it was
     stored comes back as its event class.
 
-    Reads envelope format 1.
+    Reads envelope format 1. What :func:`to_json` wrote is read as written: the event's
+    JSON is validated as it stands, so an event nested to the depth ``parse()`` allows
+    comes back although the envelope adds a level. The same envelope with its members
+    reordered or re-spaced (by a JSON column that rewrites it) is read too, up to one level
+    less deep.
 
     Args:
         data: What :func:`to_json` returned, as ``bytes``, ``bytearray``, ``memoryview``
             or ``str``.
-        max_body_size: Refuse data larger than this many bytes (the whole envelope),
-            before decoding it. The envelope adds about 50 bytes to the event's JSON.
+        max_body_size: The size limit the bodies were parsed under (the same value as given
+            to ``parse()``, whose default this is). Data larger than 5 times that plus
+            1 KiB is refused before it is decoded: every envelope :func:`to_json` writes
+            for such a body fits, although it can be larger than the body (a number sent
+            as ``1e15`` is written out as ``1000000000000000.0``).
 
     Returns:
         The event: an instance of one of the provider's event classes, or an
@@ -134,7 +158,17 @@ def from_json(
             a positive ``int``.
     """
     require_size_limit(max_body_size, None)
-    raw = as_bytes(data, limit=max_body_size)
+    limit = max_body_size * _GROWTH + _ENVELOPE_BYTES
+    raw = as_bytes(data, limit=limit)
+    written = _as_written(raw)
+    if written is not None:
+        provider, event_bytes = written
+        try:
+            return parse(
+                provider, event_bytes, verify=False, allow_unknown=True, max_body_size=limit
+            )
+        except MalformedPayloadError:
+            pass  # not the one JSON object to_json() writes there: read the data in full
     try:
         envelope = _decode(raw)
     except ValueError as error:
@@ -145,10 +179,25 @@ def from_json(
         # harmless here (no signature covers them); NaN and infinities are written as such,
         # so that validation refuses them as it refuses them in a body.
         body = _encode(event, inf_nan_mode="constants")
-        return parse(provider, body, verify=False, allow_unknown=True, max_body_size=max_body_size)
+        return parse(provider, body, verify=False, allow_unknown=True, max_body_size=limit)
     raise MalformedPayloadError(
         f"The data is not valid JSON ({why}); pass what to_json() returned."
     )
+
+
+def _as_written(raw: bytes) -> tuple[str, bytes] | None:
+    """The provider and the event's bytes of an envelope exactly as :func:`to_json` writes it.
+
+    ``None`` for any other form. The bytes between the prefix and the closing brace are the
+    event if they are one JSON object, which ``parse()`` then checks.
+    """
+    if not raw.startswith(_PREFIX) or not raw.endswith(b"}"):
+        return None
+    end = raw.find(b'"', len(_PREFIX))
+    provider = raw[len(_PREFIX) : end].decode("ascii", "replace")
+    if provider not in _PROVIDERS or not raw.startswith(_EVENT, end):
+        return None
+    return provider, raw[end + len(_EVENT) : -1]
 
 
 def _open(envelope: object) -> tuple[str, dict[str, Any]]:

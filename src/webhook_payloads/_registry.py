@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -91,6 +91,12 @@ class ProviderSpec:
         named_schemes: For providers whose signature construction must be chosen (AndDone),
             every named ``signature_scheme`` choice, by a short name such as
             ``body_without_signature:hex_decoded``; empty for the others.
+        refine: A last step after validation, given the body and the event, for what
+            validation cannot see (AndDone reads amounts sent as numbers from their text);
+            ``None`` for most providers.
+        key_members: The top-level members every signature scheme of the provider covers,
+            from which an :class:`UnknownEvent`'s key is built; empty when the signature
+            covers the whole body (or there is none).
         adapter: The ``TypeAdapter`` of ``union``, built once with the spec.
         event_classes: Event type (the discriminator's value) -> event class, in union order.
         name: The provider's plain string id (``provider.value``, read once: ``parse()`` needs
@@ -107,6 +113,8 @@ class ProviderSpec:
     unsigned_reason: str = ""
     xml_advice: str = ""
     named_schemes: Mapping[str, object] = field(default_factory=dict[str, object])
+    key_members: tuple[str, ...] = ()
+    refine: Callable[[bytes, Any], Any] | None = None
     adapter: TypeAdapter[Any] = field(init=False, repr=False)
     event_classes: Mapping[str, type[WebhookEvent]] = field(init=False, repr=False)
     name: str = field(init=False, repr=False)

@@ -82,6 +82,7 @@ class Webhook(Generic[EventT_co]):
     __slots__ = (
         "_check",
         "_has_secret",
+        "_refine",
         "_spec",
         "_validate",
         "allow_unknown",
@@ -94,6 +95,7 @@ class Webhook(Generic[EventT_co]):
     _spec: ProviderSpec
     _validate: Callable[..., Any]
     _check: Check | None
+    _refine: Callable[[bytes, Any], Any] | None
     _has_secret: bool
     provider: Provider
     """The provider whose webhooks this parses."""
@@ -261,6 +263,7 @@ class Webhook(Generic[EventT_co]):
         _set = object.__setattr__
         _set(self, "_spec", spec)
         _set(self, "_validate", spec.adapter.validator.validate_json)
+        _set(self, "_refine", spec.refine)
         _set(self, "_check", check if verify else None)
         _set(self, "_has_secret", secret is not None)
         _set(self, "provider", spec.provider)
@@ -299,6 +302,8 @@ class Webhook(Generic[EventT_co]):
         else:
             if event.__pydantic_extra__:
                 _refuse_shadows(self._spec, event.__pydantic_extra__)
+            if self._refine is not None:
+                event = self._refine(data, event)
             parsed: EventT_co = event
             return parsed
         unknown: EventT_co = self._invalid(data, details, headers)

@@ -351,4 +351,4 @@ def test_a_chunked_body_within_the_limit_is_parsed() -> None:
     body = b'{"eventName": "done", "id": "r-1", "status": "success"}'
     event = asyncio.run(dependency(_chunked_request([body[:9], body[9:]], [])))
     assert event.event_type == "done"
-    assert event.idempotency_key == "done:r-1"
+    assert event.idempotency_key == "mastercard:done:r-1"

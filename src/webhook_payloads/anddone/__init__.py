@@ -75,6 +75,7 @@ from ._events import (
     format_datetime,
     read_datetime,
 )
+from ._money import read_amounts
 from ._signature import (
     SIGNATURE_FIELD,
     KeyEncoding,
@@ -222,5 +223,7 @@ SPEC: Final = ProviderSpec(
     discriminator="EventCode",
     verifier=_VERIFIER,
     named_schemes={str(scheme.name): scheme for scheme in ALL_SCHEMES},
+    key_members=("EventBody",),
+    refine=read_amounts,
 )
 """How ``parse()`` handles AndDone (read by the registry; not public API)."""

@@ -13,11 +13,9 @@ Webhook Payloads" and "Premium Finance Webhook Payloads".
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, cast
 
 from pydantic import (
@@ -25,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializationInfo,
     Strict,
     TypeAdapter,
     WithJsonSchema,
@@ -33,7 +32,9 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError, to_json
 
 from .._base import OPEN_ENUM, EventModel, WebhookEvent
+from .._keys import event_key, json_part
 from .._schema import WireSchema
+from ._money import Money
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -328,11 +329,14 @@ def _as_json_text(decoded: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _encode_additional_fields(items: tuple[AdditionalField, ...]) -> str:
-    # Back to a JSON string, as on the wire, so a dump re-parses to an equal event.
-    # Non-finite floats (a huge number in an array sent undecoded) become null, as in
-    # model_dump_json(): "Infinity" is not JSON and would not decode again.
-    return to_json([item.model_dump(by_alias=True) for item in items], inf_nan_mode="null").decode()
+def _encode_additional_fields(items: tuple[AdditionalField, ...], info: SerializationInfo) -> str:
+    # Back to a JSON string, as on the wire, so a dump re-parses to an equal event; with
+    # exclude_unset (to_json), only the keys that were sent. Non-finite floats (a huge number
+    # in an array sent undecoded) become null, as in model_dump_json(): "Infinity" is not
+    # JSON and would not decode again.
+    unset = info.exclude_unset
+    dumped = [item.model_dump(by_alias=True, exclude_unset=unset) for item in items]
+    return to_json(dumped, inf_nan_mode="null").decode()
 
 
 AdditionalFields: TypeAlias = Annotated[
@@ -352,6 +356,12 @@ class AndDoneEventBase(WebhookEvent, _AndDoneModel):
 
     signature: str | None = Field(default=None, repr=False)
     """The ``Signature`` as sent; kept out of ``repr()``."""
+
+    def _event_body_json(self) -> str:
+        # EventBody is what every signature scheme covers: keys are built from it alone
+        # (and from the event type, which no key can do without).
+        body: EventModel = getattr(self, "event_body")  # noqa: B009 - every subclass has one
+        return body.model_dump_json(by_alias=True)
 
 
 class ReportEventBase(AndDoneEventBase):
@@ -379,13 +389,17 @@ class ReportEventBase(AndDoneEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<ReportId>:<ReportGenerationLogId>``.
+        """``anddone:<EventCode>:<ReportId>:~<digest>``, a SHA-256 of ``EventBody``.
 
-        A scheduled report keeps its ``ReportId`` from one run to the next, so the key adds
-        the generation log id, or ``EventDateTime`` when that is absent.
+        A scheduled report keeps its ``ReportId`` from one run to the next; its
+        ``EventBody`` (notification date, file name, ...) tells the runs apart. The key uses
+        neither ``ReportGenerationLogId`` nor ``EventDateTime``: under the ``event_body``
+        signature scheme they are not signed, and a replay with either edited would get a
+        new key. ``EventCode``, the event type, is in every key.
         """
-        run = self.report_generation_log_id or self.event_date_time_text
-        return f"{self.event_type}:{self.event_body.report_id}:{run}"
+        return event_key(
+            self.provider, self.event_type, self.event_body.report_id, self._event_body_json()
+        )
 
 
 class ReportGenerated(ReportEventBase):
@@ -411,18 +425,6 @@ class ReportGenerationFailed(ReportEventBase):
 
 # --- the payment modules: Transaction, Refund, Chargeback ------------------------------------
 
-
-def _money_as_json(value: Decimal) -> float | str:
-    # AndDone sends amounts as JSON numbers: written back as one when a float holds the
-    # value exactly, else as text (which parse() reads back to the same Decimal).
-    number = float(value)
-    return number if Decimal(repr(number)) == value else str(value)
-
-
-Money: TypeAlias = Annotated[
-    Decimal, PlainSerializer(_money_as_json, return_type=float | str, when_used="json")
-]
-"""An amount of money: a ``Decimal`` read from the number (or numeric text) AndDone sends."""
 
 PaymentMethod: TypeAlias = Literal["ACH"]
 """The ``PaymentMethod`` AndDone's chargeback table gives as an example. Others come:
@@ -550,18 +552,15 @@ class _TextDateTimeEnvelope(AndDoneEventBase):
         """``EventDateTime`` as a naive ``datetime``; ``None`` if not ``MM-DD-YYYY HH:MM:SS``."""
         return read_datetime(self.event_date_time_text)
 
-    def _key(self, identifier: str | None, *others: object) -> str:
-        # An event missing a part of its key is told apart by everything it carries
-        # instead, so that two such events never share a key.
+    def _key(self, identifier: str | None, *others: str | None) -> str:
+        # An event missing a part of its key is told apart by its whole EventBody instead,
+        # so that two such events never share a key; "body" marks that form. The other
+        # parts go in as one JSON array (hashed), which has one reading whatever they hold.
         if identifier is None or None in others:
-            body = self.model_dump_json(by_alias=True, include={"event_body"})
-            return f"{self.event_type}:sha256:{hashlib.sha256(body.encode()).hexdigest()}"
+            return event_key(self.provider, self.event_type, "body", self._event_body_json())
         if not others:
-            return f"{self.event_type}:{identifier}"
-        # The other parts as a hash of fixed length at the end: a ":" inside a part (a
-        # third party's PSPReference) cannot make two keys equal.
-        rest = hashlib.sha256(to_json(list(others))).hexdigest()
-        return f"{self.event_type}:{identifier}:{rest}"
+            return event_key(self.provider, self.event_type, identifier)
+        return event_key(self.provider, self.event_type, identifier, json_part(*others))
 
 
 class PaymentEventBase(_TextDateTimeEnvelope):
@@ -583,9 +582,10 @@ class TransactionEventBase(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>``.
+        """``anddone:<EventCode>:<TransactionId>``.
 
-        Without a ``TransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        Without a ``TransactionId``: ``anddone:<EventCode>:body:~`` and the SHA-256 of
+        ``EventBody``.
         """
         return self._key(self.event_body.transaction_id)
 
@@ -625,12 +625,12 @@ class RefundEventBase(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<ReferenceTransactionId>:<hash>``.
+        """``anddone:<EventCode>:<ReferenceTransactionId>:~<hash>``.
 
         A payment may be refunded more than once, so the refunded payment's id alone would
         merge its refunds: ``<hash>`` is the SHA-256 (hex) of ``[PSPReference,
         TransactionDate]`` as compact JSON, which tells one refund from another. Without one
-        of the three: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        of the three: ``anddone:<EventCode>:body:~`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
         return self._key(body.reference_transaction_id, body.psp_reference, body.transaction_date)
@@ -677,11 +677,11 @@ class TransactionChargeback(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>:<hash>``, the hash of ``[ChargedbackDate]``.
+        """``anddone:<EventCode>:<TransactionId>:~<hash>``, the hash of ``[ChargedbackDate]``.
 
         The date tells apart two chargebacks of one payment (``<hash>`` is the SHA-256, hex,
         of ``[ChargedbackDate]`` as compact JSON). Without a ``TransactionId`` or a date:
-        ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        ``anddone:<EventCode>:body:~`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
         return self._key(body.transaction_id, body.chargedback_date)
@@ -696,9 +696,10 @@ class TransactionVoided(PaymentEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<TransactionId>``: a payment is voided once.
+        """``anddone:TransactionVoided:<TransactionId>``: a payment is voided once.
 
-        Without a ``TransactionId``: ``<EventCode>:sha256:`` and the SHA-256 of ``EventBody``.
+        Without a ``TransactionId``: ``anddone:TransactionVoided:body:~`` and the SHA-256 of
+        ``EventBody``.
         """
         return self._key(self.event_body.transaction_id)
 
@@ -763,16 +764,19 @@ class AccountBooked(_TextDateTimeEnvelope):
 
     @property
     def idempotency_key(self) -> str:
-        """``<EventCode>:<QuoteKey>:<hash>``, the hash of ``[IsQuoteEndorsement, Version]``.
+        """``anddone:AccountBooked:<QuoteKey>:~<hash>``, hashing ``IsQuoteEndorsement, Version``.
 
         A quote is booked once; ``<hash>`` (the SHA-256, hex, of ``EventBody``'s
-        ``[IsQuoteEndorsement, Version]`` as compact JSON) tells apart an endorsement or a
-        later version booked under the same ``QuoteKey``. The account number stays out of
-        the key: it is personal data. Without one of the three: ``<EventCode>:sha256:``
-        and the SHA-256 of ``EventBody``.
+        ``[IsQuoteEndorsement, Version]`` as compact JSON, such as ``[false,1]``) tells apart
+        an endorsement or a later version booked under the same ``QuoteKey``. The account
+        number stays out of the key: it is personal data. Without a ``QuoteKey``:
+        ``anddone:AccountBooked:body:~`` and the SHA-256 of ``EventBody``.
         """
         body = self.event_body
-        return self._key(body.quote_key, body.is_quote_endorsement, body.version)
+        if body.quote_key is None:
+            return self._key(None)
+        rest = to_json([body.is_quote_endorsement, body.version]).decode()
+        return event_key(self.provider, self.event_type, body.quote_key, rest)
 
 
 AndDoneEvent: TypeAlias = Annotated[

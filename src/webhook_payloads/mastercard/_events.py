@@ -15,6 +15,7 @@ from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from .._base import NUMBER_AS_TEXT, OPEN_ENUM, EventModel, WebhookEvent
+from .._keys import event_key
 
 __all__ = [
     "MastercardEvent",
@@ -200,8 +201,8 @@ class MastercardEventBase(WebhookEvent, _MastercardModel):
 
     @property
     def idempotency_key(self) -> str:
-        """``<eventName>:<report id>``, such as ``done:REPORT_ID``."""
-        return f"{self.event_type}:{self.id}"
+        """``mastercard:<eventName>:<report id>``, such as ``mastercard:done:REPORT_ID``."""
+        return event_key(self.provider, self.event_type, self.id)
 
 
 class ReportInProgress(MastercardEventBase):

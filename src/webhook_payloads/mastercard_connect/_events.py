@@ -10,7 +10,6 @@ sandbox. Where no example shows a payload, the payload is open: whatever arrives
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, NoReturn, TypeAlias
 
 from pydantic import ConfigDict, Field, WithJsonSchema
@@ -18,6 +17,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import to_json
 
 from .._base import NUMBER_AS_TEXT, OPEN_ENUM, EventModel, JsonValue, WebhookEvent
+from .._keys import event_key
 
 __all__ = [
     "AccountDetail",
@@ -227,8 +227,11 @@ class SessionEvent(MastercardConnectEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<eventType>:<eventId>``, such as ``added:1611877956869-28eb...``."""
-        return f"{self.event_type}:{self.event_id}"
+        """``mastercard_connect:<eventType>:<eventId>``.
+
+        Such as ``mastercard_connect:added:1611877956869-28eb...``.
+        """
+        return event_key(self.provider, self.event_type, self.event_id)
 
 
 class Ping(MastercardConnectEventBase):
@@ -248,11 +251,12 @@ class Ping(MastercardConnectEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``ping:`` and a SHA-256 of the payload: every documented ping has the same key.
+        """``mastercard_connect:ping:~`` and a SHA-256 of the payload as compact JSON.
 
-        A ping carries no event id and nothing to act on; answering every one is harmless.
+        Every documented ping has the same key. A ping carries no event id and nothing to act
+        on; answering every one is harmless.
         """
-        return f"ping:{hashlib.sha256(to_json(self.payload)).hexdigest()}"
+        return event_key(self.provider, "ping", to_json(self.payload).decode())
 
 
 class ConnectStarted(SessionEvent):

@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar, Literal, TypeAlias
 from pydantic import Field
 
 from .._base import OPEN_ENUM, WebhookEvent
+from .._keys import event_key
 
 __all__ = [
     "PayscoreEvent",
@@ -41,8 +42,8 @@ class VerificationStarted(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``VERIFICATION_STARTED:<verification_id>``."""
-        return f"{self.event_type}:{self.verification_id}"
+        """``payscore:VERIFICATION_STARTED:<verification_id>``."""
+        return event_key(self.provider, self.event_type, self.verification_id)
 
 
 class VerificationCompleted(PayscoreEventBase):
@@ -62,8 +63,8 @@ class VerificationCompleted(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``VERIFICATION_COMPLETED:<verification_id>``."""
-        return f"{self.event_type}:{self.verification_id}"
+        """``payscore:VERIFICATION_COMPLETED:<verification_id>``."""
+        return event_key(self.provider, self.event_type, self.verification_id)
 
 
 class ReportReady(PayscoreEventBase):
@@ -81,8 +82,8 @@ class ReportReady(PayscoreEventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``REPORT_READY:<report_id>``."""
-        return f"{self.event_type}:{self.report_id}"
+        """``payscore:REPORT_READY:<report_id>``."""
+        return event_key(self.provider, self.event_type, self.report_id)
 
 
 PayscoreEvent: TypeAlias = Annotated[

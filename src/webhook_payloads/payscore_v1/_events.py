@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
 from .._base import EventModel, WebhookEvent
+from .._keys import event_key, json_part
 
 __all__ = [
     "Applicant",
@@ -35,11 +34,6 @@ __all__ = [
 ]
 
 
-def _digest(*parts: str | None) -> str:
-    """A SHA-256 (hex) of ``parts`` as a JSON array: distinct parts give distinct digests."""
-    return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
-
-
 class PayscoreV1EventBase(WebhookEvent):
     """Base of Payscore v1 events: every one names its screening group."""
 
@@ -51,8 +45,11 @@ class PayscoreV1EventBase(WebhookEvent):
 
     @property
     def idempotency_key(self) -> str:
-        """``<code>:<screening_group_id>`` for group events, ``<code>:<screening_id>`` otherwise."""
-        return f"{self.event_type}:{self.screening_group_id}"
+        """``payscore_v1:<code>:<screening_group_id>``.
+
+        Events about one screening use its ``screening_id`` instead.
+        """
+        return event_key(self.provider, self.event_type, self.screening_group_id)
 
 
 class ScreeningEvent(PayscoreV1EventBase):
@@ -63,8 +60,8 @@ class ScreeningEvent(PayscoreV1EventBase):
 
     @property
     def idempotency_key(self) -> str:
-        """``<code>:<screening_id>``."""
-        return f"{self.event_type}:{self.screening_id}"
+        """``payscore_v1:<code>:<screening_id>``."""
+        return event_key(self.provider, self.event_type, self.screening_id)
 
 
 class BankEvent(ScreeningEvent):
@@ -80,13 +77,12 @@ class BankEvent(ScreeningEvent):
 
     @property
     def idempotency_key(self) -> str:
-        """``<code>:<screening_id>:<digest>``, the digest a SHA-256 of the bank name.
+        """``payscore_v1:<code>:<screening_id>:~<digest>``, a SHA-256 of the bank name.
 
         One screening may report several banks, each in its own event: the bank keeps
-        them apart. The digest has a fixed length, so the key has one reading whatever
-        the screening id and the bank name contain.
+        them apart, and appears in the key only as the digest.
         """
-        return f"{self.event_type}:{self.screening_id}:{_digest(self.value)}"
+        return event_key(self.provider, self.event_type, self.screening_id, json_part(self.value))
 
 
 class Applicant(EventModel):
@@ -115,20 +111,20 @@ class ApplicantEvent(ScreeningEvent):
 
     @property
     def idempotency_key(self) -> str:
-        """``<code>:<screening_id>:<digest>``, the digest a SHA-256 of the applicant.
+        """``payscore_v1:<code>:<screening_id>:~<digest>``, a SHA-256 of the applicant.
 
         One screening may add or remove several applicants: the applicant's name, e-mail
         and phone number keep their events apart, and appear in the key only as the
         digest, never in clear text.
         """
         a = self.value
-        applicant = _digest(
+        applicant = json_part(
             a.applicant_first_name,
             a.applicant_last_name,
             a.applicant_email,
             a.applicant_phone_number,
         )
-        return f"{self.event_type}:{self.screening_id}:{applicant}"
+        return event_key(self.provider, self.event_type, self.screening_id, applicant)
 
 
 class BeginScreening(ScreeningEvent):
