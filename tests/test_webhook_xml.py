@@ -81,6 +81,12 @@ def test_other_bodies_that_are_not_json_stay_plain_malformed(
     assert "not valid JSON" in str(error)
 
 
+@pytest.mark.parametrize("provider", sorted(ADVICE))
+@pytest.mark.parametrize("body", [b"\x0c<event/>", b"\x0b<event/>", b"X<event/>", b"X <a/>"])
+def test_only_json_whitespace_may_come_before_the_tag(provider: str, body: bytes) -> None:
+    assert type(refuse(provider, body)) is MalformedPayloadError
+
+
 @pytest.mark.parametrize("provider", ["payscore", "payscore_v1", "anddone"])
 def test_providers_that_never_send_xml_give_the_plain_answer(provider: str) -> None:
     with pytest.raises(MalformedPayloadError) as caught:

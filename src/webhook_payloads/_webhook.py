@@ -471,5 +471,7 @@ def _is_xml(data: bytes, headers: Headers | None) -> bool:
         # Headers the provider's check did not need may be of any type: they only refine
         # the answer here, so unreadable ones count as no Content-Type.
         return False
-    media_type = (declared or "").partition(";")[0].strip().lower()
+    if declared is None:
+        return False
+    media_type = declared.partition(";")[0].strip().lower()
     return media_type.endswith(("/xml", "+xml"))
