@@ -324,6 +324,10 @@ def seeds() -> Iterator[tuple[str, bytes]]:
             yield f"{provider.value}-{name}-odd", odd
             header = b"Verification-Signature: " + b"0" * 64 + b"\n\n"
             yield f"{provider.value}-{name}-forged", bytes([index, MODE_FORGED]) + header + body
+        # XML, which Mastercard sends when asked to: refused with advice, never parsed.
+        for label, xml in XML_SHAPES:
+            yield f"{provider.value}-xml-{label}", bytes([index, MODE_UNVERIFIED]) + xml
+            yield f"{provider.value}-xml-{label}-signed", bytes([index, MODE_SIGNED]) + xml
         # Numbers that cannot make the JSON round trip, anywhere in a body, and repeated keys.
         first = sample_body(provider, sample_names(provider)[0]).rstrip()
         for label, member in NUMBER_SHAPES:
@@ -394,6 +398,14 @@ def _long_ids(value: object) -> object:
         }
     return value
 
+
+XML_SHAPES = [
+    (
+        "declaration",
+        b'<?xml version="1.0" encoding="UTF-8"?><event><eventType>done</eventType></event>',
+    ),
+    ("bom-whitespace", b"\xef\xbb\xbf \r\n<event/>"),
+]
 
 NUMBER_SHAPES = [
     ("huge", b"1e999"),

@@ -37,7 +37,7 @@ from .conftest import payload_files, unknown_event_files
 
 PAYLOADS = Path(__file__).parent / "payloads" / "anddone"
 SEED = PAYLOADS / "seed002_ReportGenerated.json"
-UNKNOWN_EVENT = PAYLOADS / "unknown" / "TransactionVoided.json"  # the Void module: not modelled
+UNKNOWN_EVENT = PAYLOADS / "unknown" / "ExampleNotModelled.json"  # a made-up EventCode
 
 EXPECTED: dict[str, type[ReportEventBase]] = {
     "seed002_ReportGenerated": ReportGenerated,
@@ -47,8 +47,10 @@ EXPECTED: dict[str, type[ReportEventBase]] = {
     "variant_extra_fields": ReportGenerated,
 }
 VALID_FILES = [PAYLOADS / f"{name}.json" for name in EXPECTED]
-# The payment modules' files are checked in test_anddone_payments.py.
+# The payment modules' files are checked in test_anddone_payments.py, the void and premium
+# finance ones in test_anddone_void_premium_finance.py.
 PAYMENT_FILES = {path.stem for path in PAYLOADS.glob("payment_*.json")}
+OTHER_MODULE_FILES = {"built_void_TransactionVoided", "docs_premium-finance_AccountBooked"}
 
 
 def repickled(event: object) -> object:
@@ -60,7 +62,8 @@ def load(name: str) -> Any:
 
 
 def test_every_payload_file_has_an_expectation() -> None:
-    assert {path.stem for path in payload_files("anddone")} == set(EXPECTED) | PAYMENT_FILES
+    stems = {path.stem for path in payload_files("anddone")}
+    assert stems == set(EXPECTED) | PAYMENT_FILES | OTHER_MODULE_FILES
     assert unknown_event_files("anddone") == [UNKNOWN_EVENT]
 
 
@@ -303,10 +306,10 @@ def test_unknown_event_code_raises_or_is_returned_generic() -> None:
     body = UNKNOWN_EVENT.read_bytes()
     with pytest.raises(UnknownEventError) as info:
         parse("anddone", body, verify=False)
-    assert info.value.event_type == "TransactionVoided"
+    assert info.value.event_type == "ExampleNotModelled"
     event = parse("anddone", body, verify=False, allow_unknown=True)
     assert isinstance(event, UnknownEvent)
-    assert event.event_type == "TransactionVoided"
+    assert event.event_type == "ExampleNotModelled"
     assert Webhook("anddone", verify=False, allow_unknown=True).parse(body) == event
 
 

@@ -1,4 +1,4 @@
-"""AndDone's payment modules: transaction, refund and chargeback events."""
+"""AndDone's payment modules: transaction, refund, chargeback and void events."""
 
 import functools
 import hashlib
@@ -41,6 +41,7 @@ from webhook_payloads.anddone import (
     TransactionRefundInitiated,
     TransactionRefundSuccess,
     TransactionSuccess,
+    TransactionVoided,
     format_datetime,
     read_datetime,
     sign,
@@ -67,6 +68,7 @@ CODES: dict[str, type[PaymentEventBase]] = {
     "TransactionRefundSuccess": TransactionRefundSuccess,
     "TransactionRefundFailed": TransactionRefundFailed,
     "TransactionChargeback": TransactionChargeback,
+    "TransactionVoided": TransactionVoided,
 }
 
 
@@ -113,6 +115,7 @@ def test_the_testing_kit_knows_every_code() -> None:
         "ReportGeneratedWithNoData",
         "ReportGenerationFailed",
         *CODES,
+        "AccountBooked",
     ]
     assert sample_names("anddone") == event_types("anddone")
 
@@ -476,8 +479,8 @@ def test_the_schema_takes_any_event_date_time_text_for_payments() -> None:
 def test_module_bases_group_the_events() -> None:
     for code, cls in CODES.items():
         base = (
-            TransactionChargeback
-            if code == "TransactionChargeback"
+            cls
+            if code in ("TransactionChargeback", "TransactionVoided")
             else RefundEventBase
             if "Refund" in code
             else TransactionEventBase

@@ -408,9 +408,9 @@ def test_a_hex_key_that_decodes_to_nothing_is_refused() -> None:
 
 def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_read() -> None:
     # docs/providers/anddone.md: with verification on, the signature comes first, whatever
-    # allow_unknown says, so a module the library does not model (Void) needs its Signature.
+    # allow_unknown says, so a module the library does not model needs its Signature.
     body = (
-        b'{"EventCode": "TransactionVoided", "EventDateTime": "12-15-2023 00:02:51",'
+        b'{"EventCode": "ExampleNotModelled", "EventDateTime": "12-15-2023 00:02:51",'
         b' "EventBody": {}}'
     )
     scheme = SignatureScheme(
@@ -420,7 +420,7 @@ def test_an_unsigned_body_of_another_module_is_refused_before_its_event_type_is_
         parse("anddone", body, secret=KEY, signature_scheme=scheme, allow_unknown=True)
     assert (caught.value.reason, caught.value.http_status) == ("missing", 401)
     unknown = parse("anddone", body, verify=False, allow_unknown=True)
-    assert unknown.event_type == "TransactionVoided"
+    assert unknown.event_type == "ExampleNotModelled"
 
 
 def test_only_the_canonical_signature_text_verifies() -> None:

@@ -125,10 +125,11 @@ def test_event_tables_list_every_event_and_field(provider: str) -> None:
 def test_payscore_table_shows_types_optionality_and_docstrings() -> None:
     text = hooks.event_tables("payscore")
     assert (
-        '| `report_type` | `report_type` | `"income" | "asset" | "identity" | str` | yes '
+        '| `report_type` | `report_type` | `"income"` \\| `"asset"` \\| `"identity"` '
+        "\\| `str` | yes "
         "| `income`, `asset` or `identity`; other values are accepted as sent. |"
     ) in text
-    assert "| `applicant_id` | `applicant_id` | `str | None` | no (default `None`) |" in text
+    assert "| `applicant_id` | `applicant_id` | `str` \\| `None` | no (default `None`) |" in text
     assert '| `code` | `code` | `"REPORT_READY"` | yes | The event type. |' in text
     assert "**Idempotency key:** `payscore:REPORT_READY:<report_id>`." in text
 
@@ -343,7 +344,7 @@ def test_camel_case_provider_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     text = hooks.event_tables("mastercard")
     assert '| `event_name` | `eventName` | `"done"` | yes | The event type. |' in text
     assert "| `customer_id` | `customerId` | `str` | yes | Whose report. |" in text
-    assert "| `sent_at` | `sentAt` | `datetime | None` | no (default `None`) |  |" in text
+    assert "| `sent_at` | `sentAt` | `datetime` \\| `None` | no (default `None`) |  |" in text
     assert (
         "| `attachments` | `attachments` | `list[_Attachment]` | no "
         "| See [`_Attachment`](#mastercard-attachment). |"
@@ -375,3 +376,18 @@ def test_the_home_page_links_every_provider_page() -> None:
     assert len(pages) >= len(PROVIDERS)
     for page in pages:
         assert f"](providers/{page.name})" in index, page.name
+
+
+@pytest.mark.parametrize(
+    ("type_text", "cell"),
+    [
+        ("str", "`str`"),
+        ('"ACH" | str | None', '`"ACH"` \\| `str` \\| `None`'),
+        ("tuple[ConnectPayload, ...] | None", "`tuple[ConnectPayload, ...]` \\| `None`"),
+        ("dict[str, int | None]", "`dict[str, int | None]`"),  # only a top-level union splits
+        ('"a | b" | str', '`"a | b"` \\| `str`'),  # nor does a literal's text
+    ],
+)
+def test_each_union_member_is_a_code_span_of_its_own(type_text: str, cell: str) -> None:
+    # The site keeps each code span whole: a cell wraps between members, never inside one.
+    assert hooks._cell_code(type_text) == cell

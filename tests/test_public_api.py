@@ -27,6 +27,7 @@ EXPECTED = {
     "UnknownEvent",
     "UnknownEventError",
     "UnknownProviderError",
+    "UnsupportedContentTypeError",
     "Webhook",
     "WebhookError",
     "WebhookEvent",
@@ -65,8 +66,11 @@ def test_error_tree() -> None:
         w.MalformedPayloadError,
         w.PayloadValidationError,
         w.UnknownEventError,
+        w.UnsupportedContentTypeError,
     ):
         assert issubclass(sub, w.PayloadError)
+    assert issubclass(w.UnsupportedContentTypeError, w.MalformedPayloadError)
+    assert w.UnsupportedContentTypeError.http_status == 400
 
 
 def test_import_does_not_load_provider_modules() -> None:

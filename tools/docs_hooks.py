@@ -169,8 +169,20 @@ def summary(docstring: str | None) -> str:
 
 
 def _cell_code(text: str) -> str:
-    # Python-Markdown's tables keep pipes inside code spans in the cell.
-    return f"`{text}`"
+    # One code span per member of a top-level union, joined by an escaped pipe: a cell
+    # wraps between the members, and each one stays whole (the site's CSS keeps code in
+    # table cells on one line). A long open enum so never stretches the table.
+    members: list[str] = []
+    depth = start = 0
+    quoted = False
+    for at, char in enumerate(text):
+        quoted ^= char == '"'  # a literal's text is never split
+        depth += (char in "[(") - (char in "])") if not quoted else 0
+        if depth == 0 and not quoted and text.startswith(" | ", at):
+            members.append(text[start:at])
+            start = at + 3
+    members.append(text[start:])
+    return " \\| ".join(f"`{member}`" for member in members)
 
 
 def _wire_name(name: str, info: FieldInfo) -> str:

@@ -34,6 +34,7 @@ from .exceptions import (
     SignatureError,
     UnknownEventError,
     UnknownProviderError,
+    UnsupportedContentTypeError,
     WebhookError,
 )
 
@@ -90,6 +91,7 @@ __all__ = [
     "UnknownEvent",
     "UnknownEventError",
     "UnknownProviderError",
+    "UnsupportedContentTypeError",
     "Webhook",
     "WebhookError",
     "WebhookEvent",

@@ -85,6 +85,9 @@ class ProviderSpec:
         discriminator: The wire name of the field that says which event this is.
         verifier: How signatures are checked, or ``None`` when the provider signs nothing.
         unsigned_reason: For unsigned providers, why a secret makes no sense (an error message).
+        xml_advice: For providers that send XML bodies when asked to (Mastercard), how to
+            ask for JSON instead: the end of an ``UnsupportedContentTypeError``'s message.
+            Empty for the others, whose non-JSON bodies are plain malformed payloads.
         named_schemes: For providers whose signature construction must be chosen (AndDone),
             every named ``signature_scheme`` choice, by a short name such as
             ``body_without_signature:hex_decoded``; empty for the others.
@@ -108,6 +111,7 @@ class ProviderSpec:
     discriminator: str
     verifier: Verifier | None
     unsigned_reason: str = ""
+    xml_advice: str = ""
     named_schemes: Mapping[str, object] = field(default_factory=dict[str, object])
     key_members: tuple[str, ...] = ()
     refine: Callable[[bytes, Any], Any] | None = None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVa
 
 from pydantic import ValidationError
 
+from ._headers import HeaderName, header_value
 from ._registry import Provider, get_spec
 from ._signing import as_bytes, normalize_secrets
 from ._types import DEFAULT_MAX_BODY_SIZE
@@ -16,6 +17,7 @@ from .exceptions import (
     PayloadError,
     PayloadValidationError,
     UnknownEventError,
+    UnsupportedContentTypeError,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = ["Webhook", "require_size_limit"]
 EventT_co = TypeVar("EventT_co", covariant=True)
 
 _BOM: Final = b"\xef\xbb\xbf"
+_CONTENT_TYPE: Final = HeaderName("Content-Type")
 
 
 class Webhook(Generic[EventT_co]):
@@ -303,12 +306,12 @@ class Webhook(Generic[EventT_co]):
                 event = self._refine(data, event)
             parsed: EventT_co = event
             return parsed
-        unknown: EventT_co = self._invalid(data, details)
+        unknown: EventT_co = self._invalid(data, details, headers)
         return unknown
 
-    def _invalid(self, data: bytes, details: list[Any]) -> Any:
+    def _invalid(self, data: bytes, details: list[Any], headers: Headers | None) -> Any:
         """The unknown event for ``details`` when allowed, else raise the error they describe."""
-        error = _translate(self._spec, data, details)
+        error = _translate(self._spec, data, details, headers)
         if isinstance(error, UnknownEventError) and self.allow_unknown:
             # Imported here: a provider module has loaded the models by now.
             from ._base import UnknownEvent  # noqa: PLC0415
@@ -392,14 +395,13 @@ def _details(exc: ValidationError) -> list[Any]:
     return exc.errors(include_url=False, include_input=False)  # pragma: no mutate
 
 
-def _translate(spec: ProviderSpec, data: bytes, details: list[Any]) -> PayloadError:
+def _translate(
+    spec: ProviderSpec, data: bytes, details: list[Any], headers: Headers | None
+) -> PayloadError:
     name = spec.name
     first = details[0]
     if first["type"] == "json_invalid":
-        why = first["ctx"]["error"]
-        if data.startswith(_BOM):
-            why = "it starts with a UTF-8 byte order mark"
-        return MalformedPayloadError(f"The webhook body is not valid JSON ({why}).", provider=name)
+        return _not_json(spec, data, first["ctx"]["error"], headers)
     if first["type"] == "dict_type" and not first["loc"]:
         return MalformedPayloadError(
             "The webhook body is JSON but not a JSON object.", provider=name
@@ -440,3 +442,36 @@ def _validation_error(spec: ProviderSpec, details: list[Any], *, in_union: bool)
             ErrorDetail(loc=tuple(d["loc"][skip:]), type=d["type"], msg=d["msg"]) for d in details
         ],
     )
+
+
+def _not_json(
+    spec: ProviderSpec, data: bytes, why: str, headers: Headers | None
+) -> MalformedPayloadError:
+    if spec.xml_advice and _is_xml(data, headers):
+        return UnsupportedContentTypeError(
+            f"The webhook body is XML, and this library reads JSON bodies only; {spec.xml_advice}.",
+            provider=spec.name,
+        )
+    if data.startswith(_BOM):
+        why = "it starts with a UTF-8 byte order mark"
+    return MalformedPayloadError(f"The webhook body is not valid JSON ({why}).", provider=spec.name)
+
+
+def _is_xml(data: bytes, headers: Headers | None) -> bool:
+    """Whether a body that is not JSON is XML: it starts with ``<``, or is declared XML.
+
+    Asked only once JSON decoding has failed, so JSON bodies pay nothing for it.
+    """
+    text = data[len(_BOM) :] if data.startswith(_BOM) else data
+    if text.lstrip(b" \t\r\n").startswith(b"<"):
+        return True
+    try:
+        declared = header_value(headers, _CONTENT_TYPE)
+    except ConfigurationError:
+        # Headers the provider's check did not need may be of any type: they only refine
+        # the answer here, so unreadable ones count as no Content-Type.
+        return False
+    if declared is None:
+        return False
+    media_type = declared.partition(";")[0].strip().lower()
+    return media_type.endswith(("/xml", "+xml"))

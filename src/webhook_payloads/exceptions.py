@@ -9,6 +9,7 @@ Everything the library raises is a :class:`WebhookError`::
     └── PayloadError                  also a ValueError (400); .provider
         ├── BodyTooLargeError         .size, .limit (413)
         ├── MalformedPayloadError     not UTF-8, not JSON, too deeply nested, not a JSON object
+        │   └── UnsupportedContentTypeError   XML where JSON is read (Mastercard can send XML)
         ├── PayloadValidationError    a field is missing or of the wrong type; .errors
         └── UnknownEventError         .event_type, .payload
 
@@ -35,6 +36,7 @@ __all__ = [
     "SignatureError",
     "UnknownEventError",
     "UnknownProviderError",
+    "UnsupportedContentTypeError",
     "WebhookError",
 ]
 
@@ -148,6 +150,18 @@ class BodyTooLargeError(PayloadError):
 
 class MalformedPayloadError(PayloadError):
     """The body is not a JSON object: not UTF-8, not JSON, too deep, or another JSON type."""
+
+
+class UnsupportedContentTypeError(MalformedPayloadError):
+    """The body is XML: this library reads JSON bodies only (answer 400).
+
+    Mastercard sends XML when asked to (a Connect URL made with ``webhookContentType:
+    application/xml``, a report generated with an XML ``Accept`` type). It publishes no
+    XML example, so no XML model exists here; the message says how to ask for JSON. Raised
+    only after the body failed to decode as JSON: it starts with ``<`` (after optional
+    whitespace or a byte order mark), or the request's ``Content-Type`` names XML. A
+    :class:`MalformedPayloadError`, so code catching that keeps working.
+    """
 
 
 class ErrorDetail(TypedDict):

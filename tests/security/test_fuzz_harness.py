@@ -39,7 +39,7 @@ SEEDS = list(fuzz.seeds())
 def test_there_is_a_seed_for_every_sample_and_mode() -> None:
     from ._providers import all_samples
 
-    shapes = 2 * len(fuzz.NUMBER_SHAPES) * len(fuzz.PROVIDERS)  # unverified and signed
+    shapes = 2 * len(fuzz.NUMBER_SHAPES + fuzz.XML_SHAPES) * len(fuzz.PROVIDERS)  # both modes
     assert len(SEEDS) == 5 * len(all_samples()) + shapes + len(list(fuzz.shape_seeds()))
     assert {label for label, _ in fuzz.NUMBER_SHAPES} >= {"huge", "nan", "repeated-key"}
 

@@ -8,11 +8,13 @@ from typing_extensions import assert_type
 
 from webhook_payloads import Provider, UnknownEvent, Webhook, anddone, mastercard, parse
 from webhook_payloads.anddone import (
+    AccountBooked,
     AndDoneEvent,
     RefundEventBase,
     ReportGenerated,
     SignatureScheme,
     TransactionChargeback,
+    TransactionVoided,
 )
 from webhook_payloads.mastercard import MastercardEvent, ReportDone, ReportFamily
 
@@ -67,6 +69,12 @@ def anddone_events(body: bytes, scheme: SignatureScheme) -> None:
         assert_type(event.event_body.report_access_url, str | None)
     elif isinstance(event, TransactionChargeback):
         assert_type(event.event_body.amount, Decimal | None)
+    elif isinstance(event, TransactionVoided):
+        assert_type(event.event_body.payment_intent_id, str | None)
+        assert_type(event.event_code, Literal["TransactionVoided"])
+    elif isinstance(event, AccountBooked):
+        assert_type(event.event_body.is_quote_endorsement, bool | None)
+        assert_type(event.version, int | None)
     elif isinstance(event, RefundEventBase):
         assert_type(event.event_body.reference_transaction_id, str | None)
         assert_type(

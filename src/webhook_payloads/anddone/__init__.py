@@ -1,4 +1,4 @@
-r"""AndDone webhooks: the report, transaction, refund and chargeback modules.
+r"""AndDone webhooks: report, transaction, refund, chargeback, void and premium finance.
 
 AndDone puts an HMAC-SHA256 ``Signature`` (base64) inside the JSON body, keyed with the hex
 key you set for the endpoint in AndDone's portal. AndDone does not publish which bytes it
@@ -36,6 +36,8 @@ from .._signing import as_bytes, normalize_secrets, signing_key
 from ..exceptions import ConfigurationError, SignatureError
 from ._events import (
     DATETIME_FORMAT,
+    AccountBooked,
+    AccountBookedEventBody,
     AdditionalField,
     AdditionalFields,
     AndDoneDateTime,
@@ -54,6 +56,7 @@ from ._events import (
     ReportGenerated,
     ReportGeneratedWithNoData,
     ReportGenerationFailed,
+    TextBool,
     TransactionAuthorized,
     TransactionCancelled,
     TransactionChargeback,
@@ -67,6 +70,8 @@ from ._events import (
     TransactionRefundSuccess,
     TransactionStatus,
     TransactionSuccess,
+    TransactionVoided,
+    VoidEventBody,
     format_datetime,
     read_datetime,
 )
@@ -88,6 +93,8 @@ __all__ = [
     "ALL_SCHEMES",
     "DATETIME_FORMAT",
     "SIGNATURE_FIELD",
+    "AccountBooked",
+    "AccountBookedEventBody",
     "AdditionalField",
     "AdditionalFields",
     "AndDoneDateTime",
@@ -110,6 +117,7 @@ __all__ = [
     "SignatureScheme",
     "SignedBytesFunction",
     "SignedContent",
+    "TextBool",
     "TransactionAuthorized",
     "TransactionCancelled",
     "TransactionChargeback",
@@ -123,6 +131,8 @@ __all__ = [
     "TransactionRefundSuccess",
     "TransactionStatus",
     "TransactionSuccess",
+    "TransactionVoided",
+    "VoidEventBody",
     "format_datetime",
     "matching_schemes",
     "read_datetime",

@@ -1,7 +1,8 @@
-"""AndDone webhook models: the report, transaction, refund and chargeback modules.
+"""AndDone webhook models: report, transaction, refund, chargeback, void, premium finance.
 
 Sources: the seed page "Report Webhook Payloads", and AndDone's pages "Transaction Webhook
-Payloads" (version 1), "Refund Webhook Payloads" and "Chargeback Webhook Payloads".
+Payloads" (version 1), "Refund Webhook Payloads", "Chargeback Webhook Payloads", "Void
+Webhook Payloads" and "Premium Finance Webhook Payloads".
 """
 
 # The wire names come from one alias generator (PascalCase) per provider, so the pydantic
@@ -29,6 +30,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializationInfo,
+    Strict,
     TypeAdapter,
     WithJsonSchema,
 )
@@ -42,6 +44,8 @@ from ._money import Money
 
 __all__ = [
     "DATETIME_FORMAT",
+    "AccountBooked",
+    "AccountBookedEventBody",
     "AdditionalField",
     "AdditionalFields",
     "AndDoneDateTime",
@@ -60,6 +64,7 @@ __all__ = [
     "ReportGenerated",
     "ReportGeneratedWithNoData",
     "ReportGenerationFailed",
+    "TextBool",
     "TransactionAuthorized",
     "TransactionCancelled",
     "TransactionChargeback",
@@ -73,6 +78,8 @@ __all__ = [
     "TransactionRefundSuccess",
     "TransactionStatus",
     "TransactionSuccess",
+    "TransactionVoided",
+    "VoidEventBody",
     "format_datetime",
     "read_datetime",
 ]
@@ -439,13 +446,14 @@ PaymentMethod: TypeAlias = Literal["ACH"]
 """The ``PaymentMethod`` AndDone's chargeback table gives as an example. Others come:
 fields typed with it also take ``str``."""
 
-TransactionStatus: TypeAlias = Literal["Chargeback"]
-"""The ``TransactionStatus`` AndDone's chargeback table gives as an example. Others come:
-fields typed with it also take ``str``."""
+TransactionStatus: TypeAlias = Literal["Chargeback", "Voided"]
+"""The ``TransactionStatus`` values AndDone's chargeback and void tables give as examples.
+Others come: fields typed with it also take ``str``."""
 
-TransactionOrigin: TypeAlias = Literal["WEB", "CCD", "PPD"]
-"""The ``TransactionOrigin`` values AndDone's chargeback table gives as examples (ACH
-entry classes). Others come: fields typed with it also take ``str``."""
+TransactionOrigin: TypeAlias = Literal["WEB", "CCD", "PPD", "PaymentIntent"]
+"""The ``TransactionOrigin`` values AndDone's tables give as examples: ACH entry classes in
+the chargeback table, ``PaymentIntent`` in the void table. Others come: fields typed with it
+also take ``str``."""
 
 
 class PaymentEventBody(_AndDoneModel):
@@ -521,13 +529,36 @@ class ChargebackEventBody(PaymentEventBody):
     """The reason, described."""
 
 
-class PaymentEventBase(AndDoneEventBase):
-    """The envelope of the transaction, refund and chargeback events.
+class VoidEventBody(PaymentEventBody):
+    """``EventBody`` of ``TransactionVoided``: the rows of AndDone's void table.
 
-    ``EventDateTime`` is kept as the text sent, whatever its form: AndDone's tables give it
-    19 or 36 characters, and a form not seen yet must not make a payment unreadable.
-    :attr:`event_date_time` reads the documented form.
+    ``ReasonCode`` comes with the base class; the void table does not list it. The bank
+    account fields are kept out of ``repr()``. The table shows no amount.
     """
+
+    transaction_id: str | None = None
+    """AndDone's id of the payment voided (36 characters)."""
+    psp_reference: str | None = Field(default=None, alias="PSPReference")
+    """The payment service provider's reference."""
+    payment_intent_id: str | None = None
+    """The id of the payment intent the payment came from."""
+    payment_method: Annotated[PaymentMethod | str | None, OPEN_ENUM] = None
+    """How it was paid, such as ``ACH``; an open string."""
+    transaction_status: Annotated[TransactionStatus | str | None, OPEN_ENUM] = None
+    """The transaction's status, such as ``Voided``; an open string."""
+    transaction_origin: Annotated[TransactionOrigin | str | None, OPEN_ENUM] = None
+    """Where the transaction came from, such as ``PaymentIntent``; an open string."""
+    settlement_date: str | None = None
+    """``null`` for a voided payment, AndDone says (a voided payment is never settled); any
+    text sent is kept."""
+    mask_account: str | None = Field(default=None, repr=False)
+    """The account number, partly masked."""
+    routing_number: str | None = Field(default=None, repr=False)
+    """The bank's routing number."""
+
+
+class _TextDateTimeEnvelope(AndDoneEventBase):
+    # The envelope of every module but the report one: EventDateTime kept as sent.
 
     event_date_time_text: str = Field(alias="EventDateTime")
     """``EventDateTime`` exactly as sent."""
@@ -553,6 +584,15 @@ class PaymentEventBase(AndDoneEventBase):
         if not others:
             return event_key(self.provider, self.event_type, identifier)
         return event_key(self.provider, self.event_type, identifier, json_part(*others))
+
+
+class PaymentEventBase(_TextDateTimeEnvelope):
+    """The envelope of the transaction, refund, chargeback and void events.
+
+    ``EventDateTime`` is kept as the text sent, whatever its form: AndDone's tables give it
+    19 or 36 characters, and a form not seen yet must not make a payment unreadable.
+    :attr:`event_date_time` reads the documented form.
+    """
 
 
 class TransactionEventBase(PaymentEventBase):
@@ -670,6 +710,98 @@ class TransactionChargeback(PaymentEventBase):
         return self._key(body.transaction_id, body.chargedback_date)
 
 
+class TransactionVoided(PaymentEventBase):
+    """A payment was voided by the merchant before it settled (``Transaction.OnVoided``)."""
+
+    event_code: Literal["TransactionVoided"]
+    event_body: Annotated[VoidEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)]
+    """The voided payment's details (sent as an object, or as an array of one object)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``anddone:TransactionVoided:<TransactionId>``: a payment is voided once.
+
+        Without a ``TransactionId``: ``anddone:TransactionVoided:body:~`` and the SHA-256 of
+        ``EventBody``.
+        """
+        return self._key(self.event_body.transaction_id)
+
+
+# --- the premium finance module --------------------------------------------------------------
+
+_BOOLEAN_TEXT: Final = {"True": True, "False": False, "true": True, "false": False}
+
+
+def _bool_from_text(value: object) -> object:
+    # AndDone's table says boolean; its example sends the text "False" (.NET's spelling).
+    # Only these words: no "yes", "1" or "off", which pydantic's lax bool would also take.
+    if isinstance(value, str) and value in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[value]
+    return value
+
+
+TextBool: TypeAlias = Annotated[
+    bool,
+    Strict(),
+    BeforeValidator(_bool_from_text),
+    WithJsonSchema(
+        {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": list(_BOOLEAN_TEXT)}]},
+        mode="validation",
+    ),
+]
+"""A ``bool`` sent as JSON ``true``/``false`` or as the text ``"True"``/``"False"`` (or in
+lower case); dumps write a JSON boolean."""
+
+
+class AccountBookedEventBody(_AndDoneModel):
+    """``EventBody`` of ``AccountBooked``: the rows of AndDone's premium finance table.
+
+    Every field may be absent or ``null``. ``AccountNumber`` is kept out of ``repr()``.
+    """
+
+    quote_key: str | None = None
+    """The premium finance quote's key, such as ``24324147``."""
+    is_quote_endorsement: TextBool | None = None
+    """Whether the quote is an endorsement (sent as a boolean or as ``"True"``/``"False"``)."""
+    account_number: str | None = Field(default=None, repr=False)
+    """The premium finance account's number, such as ``CAB-2255084``."""
+    version: int | None = None
+    """``Version`` inside ``EventBody`` (``1`` in AndDone's example; its meaning is not
+    documented)."""
+
+
+class AccountBooked(_TextDateTimeEnvelope):
+    """A premium finance quote was booked by IPFS (``PremiumFinance.OnAccountBooked``).
+
+    ``EventDateTime`` is kept as the text sent, as for payment events; AndDone's example
+    gives it as ``MM-DD-YYYY HH:MM:SS``, which :attr:`event_date_time` reads.
+    """
+
+    event_code: Literal["AccountBooked"]
+    event_body: Annotated[
+        AccountBookedEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)
+    ]
+    """The booking's details (sent as an object, or as an array of one object)."""
+    version: int | None = None
+    """The payload version chosen when subscribing (``1`` in AndDone's example)."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``anddone:AccountBooked:<QuoteKey>:~<hash>``, hashing ``IsQuoteEndorsement, Version``.
+
+        A quote is booked once; ``<hash>`` (the SHA-256, hex, of ``EventBody``'s
+        ``[IsQuoteEndorsement, Version]`` as compact JSON, such as ``[false,1]``) tells apart
+        an endorsement or a later version booked under the same ``QuoteKey``. The account
+        number stays out of the key: it is personal data. Without a ``QuoteKey``:
+        ``anddone:AccountBooked:body:~`` and the SHA-256 of ``EventBody``.
+        """
+        body = self.event_body
+        if body.quote_key is None:
+            return self._key(None)
+        rest = to_json([body.is_quote_endorsement, body.version]).decode()
+        return event_key(self.provider, self.event_type, body.quote_key, rest)
+
+
 AndDoneEvent: TypeAlias = Annotated[
     ReportGenerated
     | ReportGeneratedWithNoData
@@ -682,7 +814,10 @@ AndDoneEvent: TypeAlias = Annotated[
     | TransactionRefundAccepted
     | TransactionRefundSuccess
     | TransactionRefundFailed
-    | TransactionChargeback,
+    | TransactionChargeback
+    | TransactionVoided
+    | AccountBooked,
     Field(discriminator="event_code"),
 ]
-"""Any AndDone event (report, transaction, refund, chargeback), discriminated on ``EventCode``."""
+"""Any AndDone event (report, transaction, refund, chargeback, void, premium finance),
+discriminated on ``EventCode``."""

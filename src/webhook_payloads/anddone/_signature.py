@@ -405,9 +405,17 @@ def _received_digest(body: bytes, members: list[_Member]) -> bytes:
             reason="missing",
         )
     member = found[1]
+    raw = body[member.value_start : member.value_end]
+    if raw == b"null":
+        # AndDone's own examples carry "Signature": null; such a body was not signed.
+        raise SignatureError(
+            "The AndDone body's Signature is null; this request was not signed by AndDone.",
+            provider=_PROVIDER,
+            reason="missing",
+        )
     digest = b""
     try:
-        text = json.loads(body[member.value_start : member.value_end])
+        text = json.loads(raw)
         if isinstance(text, str) and len(text) == _SIGNATURE_LENGTH:
             digest = base64.b64decode(text, validate=True)
             # Only the canonical text: base64 leaves the last character's two spare bits

@@ -293,5 +293,8 @@ SPEC: Final = ProviderSpec(
     discriminator="eventName",
     verifier=None,
     unsigned_reason=_UNSIGNED_REASON,
+    # The body's type follows the Accept type of the generate-report call (JSON or XML).
+    xml_advice="ask for JSON with 'Accept: application/json' on the generate-report call "
+    "that set this callbackUrl",
 )
 """How ``parse()`` handles Mastercard (read by the registry; not public API)."""

@@ -137,5 +137,8 @@ SPEC: Final = ProviderSpec(
     union=MastercardConnectEvent,
     discriminator="eventType",
     verifier=_SCHEME,
+    # webhookContentType in the Generate Connect URL request picks JSON or XML.
+    xml_advice="ask for JSON with 'webhookContentType: application/json' in the Generate "
+    "Connect URL request",
 )
 """How ``parse()`` handles Mastercard Connect (read by the registry; not public API)."""
