@@ -1,0 +1,62 @@
+"""Alembic, as a user's project runs it, picks up the inbox's table and creates it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ._sqla import fresh_database
+
+pytest.importorskip("sqlalchemy")
+alembic_command = pytest.importorskip("alembic.command")
+from alembic.config import Config  # noqa: E402 - only once Alembic is known to be there
+from sqlalchemy import create_engine, inspect  # noqa: E402
+
+from webhook_payloads.integrations.sqlalchemy import TABLE_NAME, deliveries  # noqa: E402
+
+# What the docs tell users to write in their env.py (next to their own models' metadata).
+ENV_LINES = """\
+from webhook_payloads.integrations.sqlalchemy import metadata as webhook_metadata
+target_metadata = [webhook_metadata]
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database(request.param, tmp_path)
+
+
+def project(tmp_path: Path, url: str) -> Config:
+    """A new Alembic project in ``tmp_path``, its env.py pointed at the inbox's metadata."""
+    config = Config(str(tmp_path / "alembic.ini"))
+    alembic_command.init(config, str(tmp_path / "migrations"))
+    config.set_main_option("script_location", str(tmp_path / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    env = tmp_path / "migrations" / "env.py"
+    text = env.read_text()
+    assert "target_metadata = None" in text
+    env.write_text(text.replace("target_metadata = None", ENV_LINES))
+    return config
+
+
+def test_autogenerate_then_upgrade_creates_the_table(tmp_path: Path, database: str) -> None:
+    config = project(tmp_path / "app", database)
+    alembic_command.revision(config, message="webhook inbox", autogenerate=True)
+    (migration,) = (tmp_path / "app" / "migrations" / "versions").glob("*.py")
+    assert f"op.create_table('{TABLE_NAME}'" in migration.read_text()
+
+    alembic_command.upgrade(config, "head")
+
+    engine = create_engine(database)
+    try:
+        found = inspect(engine)
+        columns = {column["name"] for column in found.get_columns(TABLE_NAME)}
+        assert columns == {column.name for column in deliveries.columns}
+        unique = found.get_unique_constraints(TABLE_NAME)
+        assert [sorted(c["column_names"]) for c in unique] == [["idempotency_key", "receiver"]]
+    finally:
+        engine.dispose()
+    # Nothing left to migrate: the database is what the metadata describes.
+    alembic_command.check(config)
