@@ -1,49 +1,83 @@
-"""What the SQLAlchemy inbox tests share: engines on SQLite and PostgreSQL, each database new."""
+"""The SQLAlchemy store's backends for the shared inbox suite (see conftest.py's BACKENDS)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
+import tempfile
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from .conftest import Backend
+
 sqlalchemy = pytest.importorskip("sqlalchemy")
 
-POSTGRES_VARIABLE = "WEBHOOK_PAYLOADS_TEST_POSTGRES"
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
+
+from webhook_payloads.integrations.sqlalchemy import Inbox, _row, deliveries, metadata
+
+# What a handler writes in its own database (the inbox's connection while it runs).
+handler_metadata = MetaData()
+notes = Table(
+    "inbox_test_note",
+    handler_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+)
+
+_engines: dict[str, Any] = {}
 
 
-def postgres_server() -> str:
-    """The test server's URL (a database to connect to for creating others), or skip."""
-    url = os.environ.get(POSTGRES_VARIABLE)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{POSTGRES_VARIABLE} is not set: CI must start PostgreSQL")
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_VARIABLE}")
-    return url
+def postgresql_url(server: str) -> str:
+    """``server`` (a ``postgresql://`` URL) with the psycopg (v3) driver SQLAlchemy needs."""
+    return "postgresql+psycopg://" + server.split("://", 1)[1]
 
 
-def sqlalchemy_url(url: str) -> str:
-    """``url`` with the psycopg (v3) driver named, as SQLAlchemy needs it."""
-    scheme, rest = url.split("://", 1)
-    return f"postgresql+psycopg://{rest}" if scheme in {"postgres", "postgresql"} else url
+def engine(database: str, postgres_url: str | None = None) -> Any:
+    """One engine per database for the whole run, its tables created."""
+    if database not in _engines:
+        if database == "sqlite":
+            folder = Path(tempfile.mkdtemp(prefix="webhook-payloads-sqla-"))
+            made = sqlalchemy.create_engine(f"sqlite:///{folder / 'inbox.sqlite3'}")
+        else:
+            assert postgres_url is not None
+            made = sqlalchemy.create_engine(postgresql_url(postgres_url), pool_size=20)
+        metadata.create_all(made)
+        handler_metadata.create_all(made)
+        _engines[database] = made
+    return _engines[database]
 
 
-def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A SQLAlchemy URL of an empty database of ``kind`` (``sqlite`` or ``postgresql``)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
-        return
-    server = sqlalchemy.create_engine(
-        sqlalchemy_url(postgres_server()), isolation_level="AUTOCOMMIT"
+def sqlalchemy_backend(backend_class: type[Backend], database: str, url: str | None) -> Backend:
+    """The SQLAlchemy store on a new database of ``database`` (``sqlite``/``postgresql``)."""
+    made = engine(database, url)
+    store = Inbox(made)
+
+    def write(value: str) -> None:
+        store.connection().execute(insert(notes).values(name=value))
+
+    def written() -> list[str]:
+        with made.connect() as connection:
+            return sorted(connection.execute(select(notes.c.name)).scalars())
+
+    def rows() -> list[Any]:
+        with made.connect() as connection:
+            found = connection.execute(select(deliveries).order_by(deliveries.c.id))
+            return [_row(row) for row in found]
+
+    def set_received_at(row_id: int, when: datetime) -> None:
+        with made.begin() as connection:
+            connection.execute(
+                update(deliveries).where(deliveries.c.id == row_id).values(received_at=when)
+            )
+
+    def reset() -> None:
+        with made.begin() as connection:
+            connection.execute(delete(deliveries))
+            connection.execute(delete(notes))
+
+    return backend_class(
+        f"sqlalchemy-{database}", store, write, written, rows, set_received_at, reset, database
     )
-    name = f"inbox_{uuid.uuid4().hex[:12]}"
-    with server.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        server.dispose()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ._sqla import fresh_database
+from ._sqla import postgresql_url
+from .conftest import POSTGRES_MISSING, POSTGRES_URL, _database
 
-pytest.importorskip("sqlalchemy")
 alembic_command = pytest.importorskip("alembic.command")
 from alembic.config import Config  # noqa: E402 - only once Alembic is known to be there
 from sqlalchemy import create_engine, inspect  # noqa: E402
@@ -24,8 +23,14 @@ target_metadata = [webhook_metadata]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from fresh_database(request.param, tmp_path)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    if POSTGRES_URL is None:
+        pytest.skip(f"no PostgreSQL: {POSTGRES_MISSING}")
+    _, url = _database(POSTGRES_URL)
+    return postgresql_url(url)
 
 
 def project(tmp_path: Path, url: str) -> Config:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -36,10 +37,13 @@ from typing import (
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
+from ._commands import InboxCommands, parse_time, run_prune, run_replay
+from ._inbox import STATUSES
 from ._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
-    from flask import Response, current_app, jsonify, request
+    import click
+    from flask import Flask, Response, current_app, jsonify, request
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Flask
     raise ImportError(
         "webhook_payloads.integrations.flask needs Flask: pip install 'webhook-payloads[flask]'"
@@ -56,7 +60,13 @@ if TYPE_CHECKING:
     from ..payscore import PayscoreEvent
     from ..payscore_v1 import PayscoreV1Event
 
-__all__ = ["SECRETS_SETTING", "CallbackHandlerDecorator", "HandlerDecorator", "webhook_handler"]
+__all__ = [
+    "SECRETS_SETTING",
+    "CallbackHandlerDecorator",
+    "HandlerDecorator",
+    "init_inbox",
+    "webhook_handler",
+]
 
 P = ParamSpec("P")
 EventT_co = TypeVar("EventT_co", covariant=True)
@@ -338,3 +348,78 @@ def webhook_handler(
         return view
 
     return decorate
+
+
+def init_inbox(app: Flask, inbox: InboxCommands) -> None:
+    """Add ``flask webhooks replay`` and ``flask webhooks prune`` for ``inbox`` to ``app``.
+
+    The Flask extension convention: call it where the app is made (an app factory too). The
+    inbox is kept in ``app.extensions["webhook_payloads"]``.
+
+    Args:
+        app: The Flask app.
+        inbox: The inbox its receivers were declared with (``inbox=inbox``).
+    """
+    app.extensions["webhook_payloads"] = inbox
+    app.cli.add_command(_webhooks_group(inbox))
+
+
+class _Time(click.ParamType):
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(str(value))
+        except ValueError:
+            self.fail(f"not an ISO 8601 time: {value!r}", param, ctx)
+
+
+_TIME = _Time()
+
+
+def _webhooks_group(inbox: InboxCommands) -> click.Group:
+    @click.group("webhooks", help="Replay or prune the deliveries the webhook inbox keeps.")
+    def webhooks() -> None:
+        pass
+
+    @webhooks.command(
+        "replay",
+        help="Process failed and invalid deliveries again (others with --status); processed "
+        "ones never run twice. Exit status 1 when some failed again.",
+    )
+    @click.option("--status", multiple=True, type=click.Choice(STATUSES), help="repeatable")
+    @click.option("--provider", help="Only this provider's deliveries.")
+    @click.option("--receiver", help="Only this receiver's deliveries (its name).")
+    @click.option("--since", type=_TIME, help="Received at or after (ISO 8601).")
+    @click.option("--until", type=_TIME, help="Received before (ISO 8601).")
+    @click.option("--id", "ids", type=int, multiple=True, help="Only this row (repeatable).")
+    def replay(
+        *,
+        status: tuple[str, ...],
+        provider: str | None,
+        receiver: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        ids: tuple[int, ...],
+    ) -> None:
+        code = run_replay(
+            inbox,
+            statuses=status,
+            provider=provider,
+            receiver=receiver,
+            since=since,
+            until=until,
+            ids=ids,
+            out=click.get_text_stream("stdout"),
+            err=click.get_text_stream("stderr"),
+        )
+        raise SystemExit(code)
+
+    @webhooks.command("prune", help="Delete deliveries received more than DAYS days ago.")
+    @click.option("--older-than", "days", type=click.FloatRange(min=0), required=True)
+    def prune(*, days: float) -> None:
+        run_prune(inbox, days, out=click.get_text_stream("stdout"))
+
+    return webhooks
