@@ -35,12 +35,14 @@ from ._kit import (
     CALLBACK_KEY,
     DECLARATION_ERRORS,
     EVENTS,
+    NOT_KEPT,
     OLD_CALLBACK_KEY,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
     Kept,
+    assert_kept,
     assert_refused,
     callback_path,
     invalid,
@@ -80,6 +82,8 @@ async def async_hook(request: HttpRequest, event: WebhookEvent) -> None:
 
 
 KEPT = Kept()
+KEEPING_NAME = f"{__name__}.keeping"
+MASTERCARD_NAME = "mastercard-reports"
 
 
 @webhook_view("payscore", on_invalid=KEPT, max_body_size=512)
@@ -92,7 +96,12 @@ def failing_store(request: HttpRequest, event: WebhookEvent) -> None:
     RECEIVED.append((request.path, event, {}))  # pragma: no cover - never reached
 
 
-@webhook_view("mastercard", callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY], on_invalid=KEPT)
+@webhook_view(
+    "mastercard",
+    callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY],
+    on_invalid=KEPT,
+    name=MASTERCARD_NAME,
+)
 def mastercard_hook(request: HttpRequest, event: WebhookEvent, reference: str) -> None:
     RECEIVED.append((request.path, event, {"reference": reference}))
 
@@ -313,9 +322,8 @@ def test_authentic_invalid_deliveries_are_kept_and_answered_202(
     request = provider_request("payscore")
     response = post(client, "/keeping/", request)
     assert (response.status_code, response.content) == (202, b"")
-    ((body, error),) = KEPT.calls
-    assert body == request[0]
-    assert error.http_status == 400
+    (delivery,) = KEPT.calls
+    assert_kept(delivery, request, provider="payscore", receiver=KEEPING_NAME)
     assert RECEIVED == []
 
 
@@ -329,14 +337,17 @@ def test_forged_or_oversized_deliveries_never_reach_on_invalid(client: Client) -
     assert post(client, "/mastercard/?ref=req-7&token=x", (body, {})).status_code == 401
     assert KEPT.calls == []
     assert post(client, callback_path("/mastercard/"), (body, {})).status_code == 202
-    assert KEPT.calls[0][0] == body
+    (delivery,) = KEPT.calls
+    assert_kept(
+        delivery, (body, {}), provider="mastercard", receiver=MASTERCARD_NAME, reference="req-7"
+    )
 
 
-def test_an_on_invalid_that_raises_leaves_the_answer_as_before(
+def test_an_on_invalid_that_raises_is_answered_500_and_logged(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = post(client, "/failing-store/", unknown("payscore"))
-    assert_refused(response.status_code, response.content, 400)
+    assert (response.status_code, response.json()) == (500, {"error": NOT_KEPT})
     assert "on_invalid failed for a webhook from payscore" in caplog.text
     assert "the store is down" in caplog.text
 

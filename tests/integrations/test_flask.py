@@ -31,12 +31,14 @@ from ._kit import (
     CALLBACK_KEY,
     DECLARATION_ERRORS,
     EVENTS,
+    NOT_KEPT,
     OLD_CALLBACK_KEY,
     OLD_SECRET,
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
     Kept,
+    assert_kept,
     assert_refused,
     callback_path,
     invalid,
@@ -53,6 +55,8 @@ from ._kit import (
 
 RECEIVED: list[tuple[WebhookEvent | UnknownEvent, dict[str, Any]]] = []
 KEPT = Kept()
+KEEPING_NAME = f"{__name__}.make_app.<locals>.keeping"
+MASTERCARD_NAME = "mastercard-reports"
 
 
 def record(event: WebhookEvent | UnknownEvent, **view_args: Any) -> None:
@@ -88,7 +92,12 @@ def make_app() -> Flask:
         RECEIVED.append((event, {}))  # pragma: no cover - never reached
 
     @app.post("/mastercard/<tenant>")
-    @webhook_handler("mastercard", callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY], on_invalid=KEPT)
+    @webhook_handler(
+        "mastercard",
+        callback_key=[CALLBACK_KEY, OLD_CALLBACK_KEY],
+        on_invalid=KEPT,
+        name=MASTERCARD_NAME,
+    )
     def mastercard_hook(event: WebhookEvent, reference: str, tenant: str) -> None:
         RECEIVED.append((event, {"reference": reference, "tenant": tenant}))
 
@@ -241,9 +250,8 @@ def test_authentic_invalid_deliveries_are_kept_and_answered_202(
     request = provider_request("payscore")
     response = post(client, "/keeping", request)
     assert (response.status_code, response.data) == (202, b"")
-    ((body, error),) = KEPT.calls
-    assert body == request[0]
-    assert error.http_status == 400
+    (delivery,) = KEPT.calls
+    assert_kept(delivery, request, provider="payscore", receiver=KEEPING_NAME)
     assert RECEIVED == []
 
 
@@ -257,14 +265,17 @@ def test_forged_or_oversized_deliveries_never_reach_on_invalid(client: FlaskClie
     assert post(client, "/mastercard/a?ref=req-7&token=x", (body, {})).status_code == 401
     assert KEPT.calls == []
     assert post(client, callback_path("/mastercard/a"), (body, {})).status_code == 202
-    assert KEPT.calls[0][0] == body
+    (delivery,) = KEPT.calls
+    assert_kept(
+        delivery, (body, {}), provider="mastercard", receiver=MASTERCARD_NAME, reference="req-7"
+    )
 
 
-def test_an_on_invalid_that_raises_leaves_the_answer_as_before(
+def test_an_on_invalid_that_raises_is_answered_500_and_logged(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = post(client, "/failing-store", unknown("payscore"))
-    assert_refused(response.status_code, response.data, 400)
+    assert (response.status_code, response.json) == (500, {"error": NOT_KEPT})
     assert "on_invalid failed for a webhook from payscore" in caplog.text
 
 

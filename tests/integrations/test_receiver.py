@@ -14,7 +14,7 @@ from webhook_payloads import (
     SignatureError,
     UnknownProviderError,
 )
-from webhook_payloads.integrations._receiver import KEPT, Receiver, refusal
+from webhook_payloads.integrations._receiver import KEPT, Answer, Receiver, refusal
 from webhook_payloads.payscore import signed_headers
 
 
@@ -123,12 +123,18 @@ def test_a_usable_declared_length_is_returned_for_reading_the_body_whole(
 
 def test_on_invalid_never_sees_a_body_over_the_limit_or_a_forged_one() -> None:
     calls: list[bytes] = []
-    built = receiver(secret="s", on_invalid=lambda body, error: calls.append(body))
-    webhook = built.webhook(None)
-    with pytest.raises(BodyTooLargeError):
-        built.deliver(webhook, b"{" * 300, {})
-    with pytest.raises(SignatureError):
-        built.deliver(webhook, b"{", signed_headers(b"{", "forged"))
+    built = receiver(secret="s", on_invalid=lambda delivery: calls.append(delivery.body))
+    start = built.start(None, "", None)
+
+    def handler(first: tuple[object, ...]) -> str:
+        raise AssertionError(first)  # pragma: no cover - never reached
+
+    too_large = built.handle(start, b"{" * 300, {}, handler)
+    assert isinstance(too_large, Answer)
+    assert too_large.status == 413
+    forged = built.handle(start, b"{", signed_headers(b"{", "forged"), handler)
+    assert isinstance(forged, Answer)
+    assert forged.status == 401
     assert calls == []
-    assert built.deliver(webhook, b"{", signed_headers(b"{", "s")) is KEPT
+    assert built.handle(start, b"{", signed_headers(b"{", "s"), handler) is KEPT
     assert calls == [b"{"]

@@ -19,6 +19,7 @@ from typing_extensions import assert_type
 
 from webhook_payloads import PayloadError, Provider, UnknownEvent, WebhookEvent
 from webhook_payloads.anddone import AndDoneEvent, SignatureScheme
+from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations.django import webhook_view
 from webhook_payloads.integrations.fastapi import webhook_event
 from webhook_payloads.integrations.flask import webhook_handler
@@ -28,8 +29,12 @@ from webhook_payloads.payscore import PayscoreEvent
 from webhook_payloads.payscore_v1 import PayscoreV1Event
 
 
-def keep(body: bytes, error: PayloadError) -> None:
+def keep(delivery: InvalidDelivery) -> None:
     """An on_invalid."""
+
+
+def old_keep(body: bytes, error: PayloadError) -> None:
+    """An on_invalid of the old signature: refused."""
 
 
 # --- Django -------------------------------------------------------------------------------
@@ -77,6 +82,8 @@ def django_views(request: HttpRequest) -> None:
     webhook_view("mastercard", callback_key="k", on_invalid=keep)
     webhook_view("payscore", callback_key="k")  # type: ignore[call-overload]
     webhook_view("payscore", on_invalid=len)  # type: ignore[arg-type]
+    webhook_view("payscore", on_invalid=old_keep)  # type: ignore[arg-type]
+    webhook_view("payscore", name=3)  # type: ignore[call-overload]
 
 
 # --- Flask --------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
 from ._commands import InboxCommands, parse_time, run_prune, run_replay
 from ._inbox import STATUSES
-from ._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
+from ._receiver import KEPT, SECRETS_SETTING, Answer, InvalidHandler, Receiver, SecretSource, Start
 
 try:
     import click
@@ -112,25 +112,27 @@ def _read_undeclared(receiver: Receiver) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(receiver: Receiver) -> tuple[ResponseReturnValue | None, tuple[object, ...]]:
-    """The answer (``None`` to call the handler), and the handler's first arguments."""
+def _read(receiver: Receiver) -> Answer | tuple[Start, bytes]:
+    """What the receiver knows before parsing and the raw body, or the answer already."""
     config = cast("Mapping[str, object]", current_app.config)
     try:
         # request.url keeps the query string as sent; request.full_path decodes it.
-        start = receiver.start(config.get(SECRETS_SETTING), request.url, request.content_length)
+        start = receiver.start(
+            config.get(SECRETS_SETTING),
+            request.url if receiver.checks_token else "",
+            request.content_length,
+        )
         # Werkzeug stops at a declared length; one of undeclared length is counted as read.
         body = request.get_data() if start.declared is not None else _read_undeclared(receiver)
-        event = receiver.deliver(start.webhook, body, request.headers)
     except WebhookError as error:
-        return _refused(error, receiver.provider), ()
-    if event is KEPT:
-        return ("", 202), ()
-    return None, (event,) if start.reference is None else (event, start.reference)
+        return receiver.refuse(error)
+    return start, body
 
 
-def _refused(error: WebhookError, provider: str) -> ResponseReturnValue:
-    status, text = refusal(error, provider)
-    return jsonify(error=text), status
+def _answer(answer: Answer) -> ResponseReturnValue:
+    if answer.status == KEPT.status:
+        return "", KEPT.status
+    return jsonify(error=answer.text), answer.status
 
 
 @overload
@@ -143,6 +145,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -154,6 +157,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -165,6 +169,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -176,6 +181,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -187,6 +193,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_handler(
@@ -198,6 +205,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -209,6 +217,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[PayscoreEvent]: ...
 @overload
 def webhook_handler(
@@ -220,6 +229,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -231,6 +241,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_handler(
@@ -242,6 +253,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -253,6 +265,7 @@ def webhook_handler(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[AndDoneEvent]: ...
 @overload
 def webhook_handler(
@@ -264,6 +277,7 @@ def webhook_handler(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -275,6 +289,7 @@ def webhook_handler(
     allow_unknown: bool = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -287,6 +302,7 @@ def webhook_handler(
     allow_unknown: bool = False,
     callback_key: Secrets | None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> HandlerDecorator[Any] | CallbackHandlerDecorator[Any]:
     """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
 
@@ -308,9 +324,14 @@ def webhook_handler(
         callback_key: ``"mastercard"`` only: the key (or a rotation list) its ``callbackUrl``
             was made with. The token is checked before the body is read (401 when missing
             or wrong), and the handler is called as ``handler(event, reference, **view_args)``.
-        on_invalid: ``on_invalid(body, error)``, called with an authentic body that fails
-            validation or has an unknown event type; when it returns, the view answers 202
-            (when it raises, 400).
+        on_invalid: ``on_invalid(delivery)``, called with an
+            :class:`~webhook_payloads.integrations.InvalidDelivery` when an authentic body
+            fails validation or has an unknown event type; when it returns, the view answers
+            202 (when it raises, 500). A plain function: Flask views are sync, so an
+            ``async def`` one is refused. Refused with AndDone's ``event_body`` scheme,
+            which leaves the envelope unsigned.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default
+            the handler's ``module.qualname``.
 
     Returns:
         A decorator for the handler.
@@ -329,21 +350,30 @@ def webhook_handler(
         allow_unknown=allow_unknown,
         callback_key=callback_key,
         on_invalid=on_invalid,
+        name=name,
     )
 
+    receiver.refuse_async_keeper("a Flask view")
+
     def decorate(handler: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
+        named = receiver.named(handler)
+
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if request.method != "POST":
                 return Response(status=405, headers={"Allow": "POST"})
-            answer, first = _receive(receiver)
-            if answer is not None:
-                return answer
-            try:
-                result = current_app.ensure_sync(handler)(*first, *args, **kwargs)
-            except WebhookError as error:
-                return _refused(error, receiver.provider)
-            return ("", 200) if result is None else result
+            ready = _read(named)
+            if isinstance(ready, Answer):
+                return _answer(ready)
+            call = current_app.ensure_sync(handler)
+            result = named.handle(
+                ready[0], ready[1], request.headers, lambda first: call(*first, *args, **kwargs)
+            )
+            if result is None:
+                return "", 200
+            if isinstance(result, Answer):
+                return _answer(result)
+            return cast("ResponseReturnValue", result)
 
         return view
 

@@ -22,15 +22,17 @@ short detail; anything but POST gets 405.
 # No "from __future__ import annotations" here: FastAPI reads the dependency's signature at
 # run time and must see the real Request class, not a string.
 
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import WebhookError
 from ._openapi import register
-from ._receiver import KEPT, KEPT_TEXT, InvalidHandler, Receiver, SecretSource, refusal
+from ._receiver import Answer, InvalidHandler, Receiver, SecretSource, refusal
 
 try:
+    import anyio.to_thread
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import JSONResponse
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["CallbackDependency", "WebhookDependency", "webhook_error_handler", "webhook_event"]
 
 EventT_co = TypeVar("EventT_co", covariant=True)
+T = TypeVar("T")
 
 
 class WebhookDependency(Generic[EventT_co]):
@@ -81,19 +84,41 @@ class WebhookDependency(Generic[EventT_co]):
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
         receiver = self._receiver
         try:
-            start = receiver.start(None, str(request.url), request.headers.get("content-length"))
+            start = receiver.start(
+                None,
+                str(request.url) if receiver.checks_token else "",
+                request.headers.get("content-length"),
+            )
             if start.declared is not None:
                 body = await request.body()  # the server stops at the declared length
             else:
                 body = await _read_undeclared(request, receiver)
-            event = receiver.deliver(start.webhook, body, request.headers)
         except WebhookError as error:
-            status, text = refusal(error, receiver.provider)
-            raise HTTPException(status_code=status, detail=text) from None
-        if event is KEPT:
-            # A dependency can end the request only by raising; the answer is a success.
-            raise HTTPException(status_code=202, detail=KEPT_TEXT)
-        return cast("EventT_co", event)
+            _raise(receiver.refuse(error))
+        result = await receiver.parse_async(start, body, request.headers, _OFFLOAD)
+        if isinstance(result, Answer):
+            # A dependency can end the request only by raising, even with a success (202).
+            _raise(result)
+        return cast("EventT_co", result)
+
+
+def _raise(answer: Answer) -> NoReturn:
+    raise HTTPException(status_code=answer.status, detail=answer.text) from None
+
+
+class _AnyioOffload:
+    """Blocking work in the event loop's worker threads (see :class:`Offload`)."""
+
+    async def cpu(self, function: Callable[..., T], /, *args: Any) -> T:
+        """Verifying and parsing a large body."""
+        return await anyio.to_thread.run_sync(function, *args)
+
+    async def blocking(self, function: Callable[..., T], /, *args: Any) -> T:
+        """A plain ``on_invalid``: it may write to a database."""
+        return await anyio.to_thread.run_sync(function, *args)
+
+
+_OFFLOAD: Final = _AnyioOffload()
 
 
 class CallbackDependency(WebhookDependency[EventT_co]):
@@ -108,8 +133,7 @@ class CallbackDependency(WebhookDependency[EventT_co]):
         try:
             reference = self._receiver.start(None, str(request.url), None).reference
         except WebhookError as error:
-            status, text = refusal(error, self.provider)
-            raise HTTPException(status_code=status, detail=text) from None
+            _raise(self._receiver.refuse(error))
         return cast("str", reference)
 
 
@@ -147,6 +171,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -158,6 +183,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -169,6 +195,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: "Secrets",
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "CallbackDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -180,6 +207,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: "Secrets",
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "CallbackDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -191,6 +219,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[MastercardConnectEvent]": ...
 @overload
 def webhook_event(
@@ -202,6 +231,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -213,6 +243,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[PayscoreEvent]": ...
 @overload
 def webhook_event(
@@ -224,6 +255,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[PayscoreEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -235,6 +267,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[PayscoreV1Event]": ...
 @overload
 def webhook_event(
@@ -246,6 +279,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[PayscoreV1Event | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -257,6 +291,7 @@ def webhook_event(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[AndDoneEvent]": ...
 @overload
 def webhook_event(
@@ -268,6 +303,7 @@ def webhook_event(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[AndDoneEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -279,6 +315,7 @@ def webhook_event(
     allow_unknown: bool = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> "WebhookDependency[WebhookEvent | UnknownEvent]": ...
 
 
@@ -291,6 +328,7 @@ def webhook_event(
     allow_unknown: bool = False,
     callback_key: "Secrets | None" = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> WebhookDependency[Any]:
     """A dependency returning the typed event of the request, for ``Depends(...)``.
 
@@ -307,9 +345,15 @@ def webhook_event(
         callback_key: ``"mastercard"`` only: the key (or a rotation list) its ``callbackUrl``
             was made with. The token is checked before the body is read (401 when missing
             or wrong); ``Depends(dependency.reference)`` gives the verified reference.
-        on_invalid: ``on_invalid(body, error)``, called with an authentic body that fails
-            validation or has an unknown event type; when it returns, the request is
-            answered 202 and the endpoint does not run (when it raises, 400).
+        on_invalid: ``on_invalid(delivery)``, called with an
+            :class:`~webhook_payloads.integrations.InvalidDelivery` when an authentic body
+            fails validation or has an unknown event type; when it returns, the request is
+            answered 202 and the endpoint does not run (when it raises, 500). An
+            ``async def`` one is awaited; a plain one runs in a worker thread. Refused with
+            AndDone's ``event_body`` scheme, which leaves the envelope unsigned.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default the
+            provider id (there is no handler to name it after): give each receiver of one
+            provider its own name.
 
     Returns:
         An async callable of the request that returns the event or raises ``HTTPException``
@@ -330,6 +374,7 @@ def webhook_event(
         allow_unknown=allow_unknown,
         callback_key=callback_key,
         on_invalid=on_invalid,
+        name=name,
     )
     if receiver.checks_token:
         dependency: WebhookDependency[Any] = CallbackDependency(receiver)

@@ -5,14 +5,35 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from ..._registry import Provider
 from ..._types import DEFAULT_MAX_BODY_SIZE
 from ...exceptions import WebhookError
-from .._receiver import KEPT, SECRETS_SETTING, InvalidHandler, Receiver, SecretSource, refusal
+from .._receiver import (
+    KEPT,
+    SECRETS_SETTING,
+    Answer,
+    InvalidHandler,
+    Receiver,
+    SecretSource,
+    Start,
+    logger,
+)
 
 try:
+    from asgiref.sync import sync_to_async
     from django.conf import settings
     from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
     from django.http.response import HttpResponseBase
@@ -34,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["SECRETS_SETTING", "CallbackViewDecorator", "ViewDecorator", "webhook_view"]
 
 P = ParamSpec("P")
+T = TypeVar("T")
 EventT_co = TypeVar("EventT_co", covariant=True)
 
 
@@ -78,72 +100,125 @@ class _Decorator:
 
     def __call__(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap ``handler`` into a Django view."""
-        receive = self._receive
-        provider = self._receiver.provider
+        receiver = self._receiver.named(handler)
         if inspect.iscoroutinefunction(handler):
 
             @functools.wraps(handler)
             async def async_view(
                 request: HttpRequest, *args: Any, **kwargs: Any
             ) -> HttpResponseBase:
-                outcome = receive(request)
-                if isinstance(outcome, HttpResponseBase):
-                    return outcome
-                try:
-                    result = await handler(request, *outcome, *args, **kwargs)
-                except WebhookError as error:
-                    return _refused(error, provider)
-                return HttpResponse(status=200) if result is None else result
+                ready = _read(receiver, request)
+                if isinstance(ready, HttpResponseBase):
+                    return ready
+                result = await receiver.handle_async(
+                    ready[0],
+                    ready[1],
+                    request.headers,
+                    lambda first: handler(request, *first, *args, **kwargs),
+                    _OFFLOAD,
+                )
+                return _response(result)
 
             # Marked by hand, not wrapped in csrf_exempt(): before Django 5.0 that decorator
             # returns a sync wrapper, and Django would not await the view's coroutine.
             async_view.csrf_exempt = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
             return async_view
 
+        receiver.refuse_async_keeper("a sync Django view")
+
         @functools.wraps(handler)
         def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            outcome = receive(request)
-            if isinstance(outcome, HttpResponseBase):
-                return outcome
-            try:
-                result = handler(request, *outcome, *args, **kwargs)
-            except WebhookError as error:
-                return _refused(error, provider)
-            return HttpResponse(status=200) if result is None else result
+            ready = _read(receiver, request)
+            if isinstance(ready, HttpResponseBase):
+                return ready
+            result = receiver.handle(
+                ready[0],
+                ready[1],
+                request.headers,
+                lambda first: handler(request, *first, *args, **kwargs),
+            )
+            return _response(result)
 
         return csrf_exempt(view)
 
-    def _receive(self, request: HttpRequest) -> HttpResponseBase | tuple[object, ...]:
-        """The handler's arguments after the request (event, reference), or the answer."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        receiver = self._receiver
-        try:
-            start = receiver.start(
-                getattr(settings, SECRETS_SETTING, None),
-                request.get_full_path(),
-                request.META.get("CONTENT_LENGTH"),
-            )
-            if start.declared is not None:
-                body = request.body  # the server stops at the declared length
-            else:
-                # A chunked body (ASGI) declares no length, and Django's own limit on
-                # request.body reads only the declared one: read at most one byte past the
-                # limit, so a huge body is refused without being loaded into memory. (The
-                # stream is then consumed: the view cannot read request.body again.)
-                body = request.read(receiver.max_body_size + 1)
-                receiver.check_length(len(body))
-            event = receiver.deliver(start.webhook, body, request.headers)
-        except WebhookError as error:
-            return _refused(error, receiver.provider)
-        if event is KEPT:
-            return HttpResponse(status=202)
-        return (event,) if start.reference is None else (event, start.reference)
+
+class _DjangoOffload:
+    """Blocking work in an async view, as Django expects it (see :class:`Offload`)."""
+
+    async def cpu(self, function: Callable[..., T], /, *args: Any) -> T:
+        """In a worker thread of its own: it touches no database."""
+        return await sync_to_async(function, thread_sensitive=False)(*args)
+
+    async def blocking(self, function: Callable[..., T], /, *args: Any) -> T:
+        """In the thread Django runs sync code in, so that the ORM works there."""
+        return await sync_to_async(function, thread_sensitive=True)(*args)
 
 
-def _refused(error: WebhookError, provider: str) -> HttpResponseBase:
-    status, text = refusal(error, provider)
-    return JsonResponse({"error": text}, status=status)
+_OFFLOAD: Final = _DjangoOffload()
+_PIECE: Final = 64 * 1024
+_LENGTH_REQUIRED: Final = (
+    "Refused a webhook from %s (411): it came without Content-Length (chunked) and the WSGI "
+    "server does not mark such a body as complete (wsgi.input_terminated), so Django cannot "
+    "read it; run a server that does (gunicorn does), or have the proxy send Content-Length."
+)
+
+
+def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[Start, bytes]:
+    """What the receiver knows before parsing and the raw body, or the answer already."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    meta = request.META
+    try:
+        start = receiver.start(
+            getattr(settings, SECRETS_SETTING, None),
+            request.get_full_path() if receiver.checks_token else "",
+            meta.get("CONTENT_LENGTH"),
+        )
+        if start.declared is not None:
+            return start, request.body  # the server stops at the declared length
+        stream = meta.get("wsgi.input")
+        if stream is None:
+            # ASGI: a chunked body declares no length, and Django's own limit on
+            # request.body reads only the declared one: read at most one byte past the
+            # limit, so a huge body is refused without being loaded into memory. (The
+            # stream is then consumed: the view cannot read request.body again.)
+            body = request.read(receiver.max_body_size + 1)
+            receiver.check_length(len(body))
+            return start, body
+        if not meta.get("wsgi.input_terminated"):
+            # Django reads nothing of a WSGI body without a length: parsing b"" would blame
+            # the signature. Say what is wrong instead.
+            logger.warning(_LENGTH_REQUIRED, receiver.provider)
+            return JsonResponse({"error": "webhook length required"}, status=411)
+        # The server decodes the chunks and ends the stream: read it piece by piece,
+        # counting, so that a body past the limit is refused without loading all of it.
+        return start, _read_stream(stream, receiver)
+    except WebhookError as error:
+        return _answer(receiver.refuse(error))
+
+
+def _read_stream(stream: Any, receiver: Receiver) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := stream.read(_PIECE):
+        size += len(chunk)
+        receiver.check_length(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _response(result: object) -> HttpResponseBase:
+    if result is None:
+        return HttpResponse(status=200)
+    if isinstance(result, Answer):
+        return _answer(result)
+    return cast("HttpResponseBase", result)
+
+
+def _answer(answer: Answer) -> HttpResponseBase:
+    if answer.status == KEPT.status:
+        return HttpResponse(status=KEPT.status)
+    return JsonResponse({"error": answer.text}, status=answer.status)
 
 
 @overload
@@ -156,6 +231,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
@@ -167,6 +243,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -178,6 +255,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> CallbackViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
@@ -189,6 +267,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> CallbackViewDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -200,6 +279,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_view(
@@ -211,6 +291,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -222,6 +303,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[PayscoreEvent]: ...
 @overload
 def webhook_view(
@@ -233,6 +315,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -244,6 +327,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_view(
@@ -255,6 +339,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -266,6 +351,7 @@ def webhook_view(
     allow_unknown: Literal[False] = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[AndDoneEvent]: ...
 @overload
 def webhook_view(
@@ -277,6 +363,7 @@ def webhook_view(
     allow_unknown: bool,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -288,6 +375,7 @@ def webhook_view(
     allow_unknown: bool = False,
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -300,6 +388,7 @@ def webhook_view(
     allow_unknown: bool = False,
     callback_key: Secrets | None = None,
     on_invalid: InvalidHandler | None = None,
+    name: str | None = None,
 ) -> ViewDecorator[Any] | CallbackViewDecorator[Any]:
     """Turn ``handler(request, event, *args, **kwargs)`` into a CSRF-exempt, POST-only view.
 
@@ -322,9 +411,14 @@ def webhook_view(
             was made with (:func:`webhook_payloads.mastercard.callback_url`). The token is
             checked before the body is read (401 when missing or wrong), and the handler
             gets the reference as its third argument: ``handler(request, event, reference)``.
-        on_invalid: ``on_invalid(body, error)``, called with an authentic body that fails
-            validation or has an unknown event type; when it returns, the view answers 202
-            (when it raises, 400).
+        on_invalid: ``on_invalid(delivery)``, called with an
+            :class:`~webhook_payloads.integrations.InvalidDelivery` when an authentic body
+            fails validation or has an unknown event type; when it returns, the view answers
+            202 (when it raises, 500). In an async view it may be ``async def`` (awaited); a
+            plain one runs through ``sync_to_async``, so it can use the ORM. Refused with
+            AndDone's ``event_body`` scheme, which leaves the envelope unsigned.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default
+            the handler's ``module.qualname``.
 
     Returns:
         A decorator for the handler.
@@ -332,7 +426,8 @@ def webhook_view(
     Raises:
         ConfigurationError: An option is wrong (checked now, not per request): an unknown
             provider, a secret for a provider that signs nothing, a bad signature scheme or
-            size limit, ``callback_key`` for another provider than ``"mastercard"``.
+            size limit, ``callback_key`` for another provider than ``"mastercard"``, an
+            ``async def`` ``on_invalid`` for a sync view (when the view is decorated).
     """
     receiver = Receiver(
         provider,
@@ -343,5 +438,6 @@ def webhook_view(
         allow_unknown=allow_unknown,
         callback_key=callback_key,
         on_invalid=on_invalid,
+        name=name,
     )
     return _Decorator(receiver)
