@@ -1,0 +1,190 @@
+"""The Django store of the inbox: rows in the app's own database, through its ORM.
+
+``webhook_view(..., inbox=True)`` uses ``Inbox()``, on the database Django's routers choose
+for writing :class:`~webhook_payloads.integrations.django.models.Delivery` (``default``
+unless the app routes it). Pass ``inbox=Inbox(using="...")`` to name another.
+
+Importing this module does not import the model (the app registry may not be ready yet);
+each method does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F
+
+from .._inbox import InboxMethods, Mark, Query, Record, Row, Status
+
+if TYPE_CHECKING:
+    from .models import Delivery
+
+__all__ = ["Inbox"]
+
+
+def _model() -> type[Delivery]:
+    from .models import Delivery  # noqa: PLC0415 - needs the app registry, ready only later
+
+    return Delivery
+
+
+class Inbox(InboxMethods):
+    """The inbox on a Django database: implements the flow's ``Store`` with the ORM.
+
+    Args:
+        using: The database alias; ``None`` lets the app's routers choose (``default``).
+
+    Exactly once: a claim runs in ``transaction.atomic()`` and locks the row with
+    ``select_for_update()`` (``skip_locked`` for workers) on databases with row locks. SQLite
+    has none: there the claim's first statement is a write, which takes the database's
+    write lock at once, so a concurrent copy waits (up to the connection's ``timeout``
+    option, 5 s by default: raise it where handlers run longer) instead of failing when a
+    read lock would later have to become a write lock.
+    """
+
+    __slots__ = ("_using",)
+
+    def __init__(self, using: str | None = None) -> None:
+        """Keep the alias; nothing touches the database yet."""
+        self._using = using
+
+    def __repr__(self) -> str:
+        """The database alias."""
+        return f"Inbox(using={self._using!r})"
+
+    @property
+    def using(self) -> str:
+        """The database alias in use."""
+        return self._using or router.db_for_write(_model())
+
+    def record(self, record: Record) -> tuple[Row, bool]:
+        """Insert the row unless its receiver and key exist (see ``Store.record``)."""
+        model = _model()
+        using = self.using
+        try:
+            with transaction.atomic(using=using):
+                obj = model.objects.using(using).create(
+                    provider=record.provider,
+                    receiver=record.receiver,
+                    idempotency_key=record.idempotency_key,
+                    event_type=record.event_type,
+                    body=record.body,
+                    headers=dict(record.headers),
+                    reference=record.reference,
+                    received_at=record.received_at,
+                    status=record.status,
+                    last_error_type=record.error_type,
+                    last_error_message=record.error_message,
+                )
+        except IntegrityError:
+            # Another copy got there first (or earlier): that row is the delivery.
+            obj = model.objects.using(using).get(
+                receiver=record.receiver, idempotency_key=record.idempotency_key
+            )
+            return _row(obj), False
+        return _row(obj), True
+
+    def claim(self, row_id: int, *, skip_locked: bool) -> AbstractContextManager[_Claim | None]:
+        """Lock row ``row_id`` in a transaction for the context's duration."""
+        return self._claim(row_id, skip_locked=skip_locked)
+
+    @contextmanager
+    def _claim(self, row_id: int, *, skip_locked: bool) -> Iterator[_Claim | None]:
+        model = _model()
+        using = self.using
+        features = connections[using].features
+        with transaction.atomic(using=using):
+            rows = model.objects.using(using).filter(pk=row_id)
+            if features.has_select_for_update:
+                skip = skip_locked and features.has_select_for_update_skip_locked
+                obj = rows.select_for_update(skip_locked=skip).first()
+            elif rows.update(attempts=F("attempts")):  # SQLite: take the write lock now
+                obj = rows.first()
+            else:
+                obj = None
+            yield None if obj is None else _Claim(obj, using)
+
+    def find(self, query: Query) -> list[int]:
+        """The ids ``query`` selects, oldest first."""
+        rows = _model().objects.using(self.using).all()
+        if query.statuses:
+            rows = rows.filter(status__in=list(query.statuses))
+        if query.provider is not None:
+            rows = rows.filter(provider=query.provider)
+        if query.receiver is not None:
+            rows = rows.filter(receiver=query.receiver)
+        if query.since is not None:
+            rows = rows.filter(received_at__gte=query.since)
+        if query.until is not None:
+            rows = rows.filter(received_at__lt=query.until)
+        if query.ids:
+            rows = rows.filter(pk__in=list(query.ids))
+        return list(rows.order_by("received_at", "id").values_list("id", flat=True))
+
+    def delete_before(self, before: datetime) -> int:
+        """Delete rows received before ``before``; return how many."""
+        deleted, _ = _model().objects.using(self.using).filter(received_at__lt=before).delete()
+        return deleted
+
+
+class _Claim:
+    """A locked row (see ``Claim``)."""
+
+    __slots__ = ("_obj", "_using")
+
+    def __init__(self, obj: Delivery, using: str) -> None:
+        self._obj = obj
+        self._using = using
+
+    @property
+    def row(self) -> Row:
+        return _row(self._obj)
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        # Nested in the claim's atomic block: a savepoint on the same connection, so the
+        # handler's own writes to this database roll back with it.
+        return transaction.atomic(using=self._using)
+
+    def mark(self, mark: Mark) -> None:
+        obj = self._obj
+        obj.status = mark.status
+        obj.attempts += 1  # the row is locked: no other writer can have changed it
+        obj.last_error_type = mark.error_type
+        obj.last_error_message = mark.error_message
+        if mark.event_type is not None:
+            obj.event_type = mark.event_type
+        obj.processed_at = mark.processed_at
+        obj.save(
+            using=self._using,
+            update_fields=[
+                "status",
+                "attempts",
+                "last_error_type",
+                "last_error_message",
+                "event_type",
+                "processed_at",
+            ],
+        )
+
+
+def _row(obj: Delivery) -> Row:
+    return Row(
+        id=obj.pk,
+        provider=obj.provider,
+        receiver=obj.receiver,
+        idempotency_key=obj.idempotency_key,
+        event_type=obj.event_type,
+        body=bytes(obj.body),
+        headers=dict(obj.headers or {}),
+        reference=obj.reference,
+        received_at=obj.received_at,
+        status=cast("Status", obj.status),
+        attempts=obj.attempts,
+        last_error_type=obj.last_error_type,
+        last_error_message=obj.last_error_message,
+        processed_at=obj.processed_at,
+    )

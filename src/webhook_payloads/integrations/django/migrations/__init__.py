@@ -1,0 +1,1 @@
+"""Migrations of the inbox app (written by makemigrations)."""

@@ -1,0 +1,519 @@
+"""The inbox flow over every store (see conftest.py's ``backend``), on SQLite and PostgreSQL.
+
+The flow is called as a receiver calls it, with a real parsed event and its signed body; the
+framework receivers are tested on top of this in their own modules.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from webhook_payloads import ConfigurationError, PayloadError, SignatureError, Webhook
+from webhook_payloads.integrations._inbox import (
+    FAILED,
+    INVALID,
+    MAX_KEY_LENGTH,
+    PROCESSED,
+    RECEIVED,
+    Outcome,
+    Query,
+    Record,
+    Registration,
+    bounded_key,
+    deliver,
+    error_text,
+    invalid_key,
+    process,
+    prune,
+    register,
+    registration,
+    replay,
+)
+from webhook_payloads.testing import RequestBuilder
+
+from .conftest import Backend
+
+SECRET = "a1b2c3d4" * 8
+PAYSCORE = Webhook("payscore", secret=SECRET)
+signed = RequestBuilder(secret=SECRET)
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+class Handler:
+    """A handler that counts its calls, writes through the store, and fails when told to."""
+
+    def __init__(self, backend: Backend, *, fail: BaseException | None = None) -> None:
+        self.backend = backend
+        self.calls: list[Any] = []
+        self.fail = fail
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Any) -> str:
+        with self._lock:
+            self.calls.append(event)
+            number = len(self.calls)
+        self.backend.write(f"{event.idempotency_key}#{number}")
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail is not None:
+            raise self.fail
+        return "done"
+
+
+def entry(
+    backend: Backend,
+    handler: Callable[[Any], object],
+    *,
+    parse: Callable[..., object] = PAYSCORE.parse,
+) -> Registration:
+    made = Registration(
+        name=f"tests.inbox.{uuid.uuid4().hex}",
+        provider="payscore",
+        store=backend.store,
+        parse=parse,
+        call=lambda row, event: handler(event),
+        handler=handler,
+    )
+    register(made)
+    return made
+
+
+def report_id(number: int) -> str:
+    """A report id of its own for each number."""
+    return str(uuid.UUID(int=number + 1))
+
+
+def request(event_type: str = "REPORT_READY", **fields: Any) -> tuple[bytes, dict[str, str]]:
+    return signed("payscore", event_type, **fields)
+
+
+def send(
+    registered: Registration,
+    body: bytes,
+    headers: dict[str, str],
+    handler: Callable[[Any], object],
+    **options: Any,
+) -> Outcome:
+    try:
+        parsed: object = PAYSCORE.parse(body, headers)
+    except PayloadError as error:
+        parsed = error
+    return deliver(
+        registered,
+        parsed=parsed,
+        body=body,
+        headers={"Verification-Signature": headers["Verification-Signature"]},
+        reference=None,
+        received_at=NOW,
+        call=handler,
+        **options,
+    )
+
+
+def test_a_delivery_is_recorded_processed_once_and_kept(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request()
+
+    outcome = send(registered, body, headers, handler)
+
+    assert (outcome.status, outcome.result, outcome.ran) == (200, "done", True)
+    [row] = backend.rows()
+    assert row.id == outcome.row_id
+    assert (row.status, row.attempts, row.provider, row.receiver) == (
+        PROCESSED,
+        1,
+        "payscore",
+        registered.name,
+    )
+    assert row.body == body
+    assert row.headers == {"Verification-Signature": headers["Verification-Signature"]}
+    event = PAYSCORE.parse(body, headers)
+    assert (row.idempotency_key, row.event_type) == (event.idempotency_key, "REPORT_READY")
+    assert row.received_at == NOW
+    assert row.processed_at is not None
+    assert row.processed_at >= NOW
+    assert (row.last_error_type, row.last_error_message) == ("", "")
+    assert len(handler.calls) == 1
+    assert backend.written() == [f"{event.idempotency_key}#1"]
+
+
+def test_a_repeat_of_a_processed_delivery_answers_200_without_the_handler(
+    backend: Backend,
+) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request()
+    first = send(registered, body, headers, handler)
+
+    again = send(registered, body, headers, handler)
+
+    assert (again.status, again.row_id, again.ran) == (200, first.row_id, False)
+    assert len(handler.calls) == 1
+    assert [row.attempts for row in backend.rows()] == [1]
+
+
+def test_a_failing_handler_leaves_the_row_failed_and_its_writes_rolled_back(
+    backend: Backend,
+) -> None:
+    secret_value = "Jane Doe, account 12345678"
+    handler = Handler(backend, fail=KeyError(secret_value))
+    registered = entry(backend, handler)
+    body, headers = request()
+
+    outcome = send(registered, body, headers, handler)
+
+    assert (outcome.status, outcome.ran) == (500, True)
+    assert isinstance(outcome.error, KeyError)
+    [row] = backend.rows()
+    assert (row.status, row.attempts, row.processed_at) == (FAILED, 1, None)
+    assert row.last_error_type == "KeyError"
+    assert "KeyError" in row.last_error_message
+    assert secret_value not in row.last_error_message
+    assert "12345678" not in row.last_error_message
+    assert backend.written() == []
+
+    handler.fail = None  # the bug is fixed; the provider sends it again
+    retried = send(registered, body, headers, handler)
+
+    assert (retried.status, retried.ran) == (200, True)
+    [row] = backend.rows()
+    assert (row.status, row.attempts) == (PROCESSED, 2)
+    assert (row.last_error_type, row.last_error_message) == ("", "")
+    assert len(handler.calls) == 2
+    assert len(backend.written()) == 1
+
+
+def test_a_webhook_error_from_the_handler_keeps_its_status_and_message(backend: Backend) -> None:
+    error = SignatureError("Not ours after all.", provider="payscore", reason="mismatch")
+    handler = Handler(backend, fail=error)
+    registered = entry(backend, handler)
+
+    outcome = send(registered, *request(), handler)
+
+    assert (outcome.status, outcome.error) == (401, error)
+    [row] = backend.rows()
+    assert row.status == FAILED
+    assert row.last_error_type == "webhook_payloads.exceptions.SignatureError"
+    assert row.last_error_message == "Not ours after all."
+
+
+def test_an_authentic_invalid_body_is_a_row_invalid_answered_202(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = signed.raw("payscore", b'{"code": "REPORT_READY"}')
+
+    first = send(registered, body, headers, handler)
+    again = send(registered, body, headers, handler)
+
+    assert (first.status, again.status) == (202, 202)
+    assert first.row_id == again.row_id
+    [row] = backend.rows()
+    assert (row.status, row.attempts, row.event_type) == (INVALID, 0, "")
+    assert row.idempotency_key == invalid_key("payscore", body)
+    assert row.body == body
+    assert row.last_error_type == "webhook_payloads.exceptions.PayloadValidationError"
+    assert row.last_error_message
+    assert handler.calls == []
+
+
+def test_an_unknown_event_type_is_kept_with_its_type(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = signed.raw("payscore", b'{"code": "SOMETHING_NEW\\u0000"}')
+
+    assert send(registered, body, headers, handler).status == 202
+
+    [row] = backend.rows()
+    assert (row.status, row.event_type) == (INVALID, "SOMETHING_NEW\ufffd")
+    assert row.last_error_type == "webhook_payloads.exceptions.UnknownEventError"
+
+
+def test_later_processing_stores_answers_202_and_a_worker_processes_it_once(
+    backend: Backend,
+) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    queued: list[int] = []
+    body, headers = request()
+
+    outcome = send(registered, body, headers, handler, defer=queued.append)
+
+    assert (outcome.status, queued) == (202, [outcome.row_id])
+    assert [row.status for row in backend.rows()] == [RECEIVED]
+    assert handler.calls == []
+    # The queue delivered the task twice, and the provider sent the delivery again.
+    assert send(registered, body, headers, handler, defer=queued.append).status == 202
+    assert queued == [outcome.row_id] * 2
+
+    first = process(backend.store, queued[0])
+    second = process(backend.store, queued[1])
+
+    assert (first.status, first.ran, second.status, second.ran) == (200, True, 200, False)
+    assert len(handler.calls) == 1
+    [row] = backend.rows()
+    assert (row.status, row.attempts) == (PROCESSED, 1)
+    # Once processed, a repeat answers 200 and queues nothing.
+    assert send(registered, body, headers, handler, defer=queued.append).status == 200
+    assert len(queued) == 2
+
+
+def test_processing_a_missing_row_or_an_undeclared_receiver_changes_nothing(
+    backend: Backend,
+) -> None:
+    assert process(backend.store, 10**9) == Outcome(409, 10**9)
+    body, _ = request()
+    row, created = backend.store.record(
+        Record(
+            provider="payscore",
+            receiver="tests.inbox.nobody",
+            idempotency_key="payscore:nobody",
+            event_type="REPORT_READY",
+            body=body,
+            headers={},
+            reference=None,
+            received_at=NOW,
+            status=RECEIVED,
+        )
+    )
+    assert created
+    assert registration("tests.inbox.nobody") is None
+
+    assert process(backend.store, row.id) == Outcome(409, row.id)
+    assert [(r.status, r.attempts) for r in backend.rows()] == [(RECEIVED, 0)]
+
+
+def test_concurrent_copies_call_the_handler_once(backend: Backend) -> None:
+    handler = Handler(backend)
+    handler.delay = 0.05  # holds the row while the other copies arrive
+    registered = entry(backend, handler)
+    body, headers = request()
+    copies = 16
+    outcomes: list[Outcome] = []
+    start = threading.Barrier(copies)
+
+    def copy() -> None:
+        start.wait(timeout=10)
+        try:
+            outcomes.append(send(registered, body, headers, handler))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    threads = [threading.Thread(target=copy) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcome.status for outcome in outcomes) == [200] * copies
+    assert sum(outcome.ran for outcome in outcomes) == 1
+    assert len(handler.calls) == 1
+    assert [(row.status, row.attempts) for row in backend.rows()] == [(PROCESSED, 1)]
+
+
+class Crash(BaseException):
+    """The process dies while the handler runs (what no ``except Exception`` catches)."""
+
+
+def test_a_crash_in_the_handler_leaves_the_row_to_retry(backend: Backend) -> None:
+    handler = Handler(backend, fail=Crash())
+    registered = entry(backend, handler)
+    body, headers = request()
+
+    with pytest.raises(Crash):
+        send(registered, body, headers, handler)
+
+    [row] = backend.rows()
+    assert (row.status, row.attempts) == (RECEIVED, 0)
+    assert backend.written() == []
+
+    handler.fail = None
+    summary = replay(backend.store, Query(statuses=[RECEIVED]))
+
+    assert (summary.selected, summary.processed) == (1, 1)
+    assert [(r.status, r.attempts) for r in backend.rows()] == [(PROCESSED, 1)]
+
+
+def test_replay_processes_failed_and_invalid_rows_with_the_library_now_installed(
+    backend: Backend,
+) -> None:
+    handler = Handler(backend, fail=RuntimeError("database down"))
+    # The library of "before the upgrade" knows no REPORT_READY events.
+    old_library = Webhook("payscore", secret=SECRET)
+
+    def before_upgrade(body: bytes, headers: Any) -> object:
+        event = old_library.parse(body, headers)
+        if event.event_type == "REPORT_READY":
+            raise PayloadError("Unknown to this version.", provider="payscore")
+        return event
+
+    registered = entry(backend, handler, parse=before_upgrade)
+    failing = send(registered, *request("VERIFICATION_STARTED"), handler)
+    body, headers = request("REPORT_READY", report_id=report_id(2))
+    kept = deliver(
+        registered,
+        parsed=PayloadError("Unknown to this version.", provider="payscore"),
+        body=body,
+        headers={"Verification-Signature": headers["Verification-Signature"]},
+        reference=None,
+        received_at=NOW,
+        call=handler,
+    )
+    assert (failing.status, kept.status) == (500, 202)
+
+    # Still broken: the failed row fails again, the invalid one stays invalid.
+    still = replay(backend.store, Query(statuses=[FAILED, INVALID]))
+    assert (still.selected, still.failed, still.invalid, still.processed) == (2, 1, 1, 0)
+
+    # After the upgrade and the fix: both are processed, once.
+    object.__setattr__(registered, "parse", PAYSCORE.parse)
+    handler.fail = None
+    seen: list[tuple[int, int]] = []
+    summary = replay(
+        backend.store,
+        Query(statuses=[FAILED, INVALID]),
+        progress=lambda done, total, _: seen.append((done, total)),
+    )
+    assert (summary.selected, summary.processed, summary.failed, summary.skipped) == (2, 2, 0, 0)
+    assert str(summary) == "2 selected: 2 processed, 0 failed, 0 invalid, 0 skipped"
+    assert seen == [(1, 2), (2, 2)]
+    assert {row.status for row in backend.rows()} == {PROCESSED}
+    assert {row.event_type for row in backend.rows()} == {"REPORT_READY", "VERIFICATION_STARTED"}
+
+    # Run twice: nothing is selected, nothing runs again.
+    calls = len(handler.calls)
+    assert replay(backend.store, Query(statuses=[FAILED, INVALID])).selected == 0
+    again = replay(backend.store, Query(ids=[failing.row_id or 0]))
+    assert (again.selected, again.skipped) == (1, 1)
+    assert len(handler.calls) == calls
+
+
+def test_replay_of_a_row_that_no_longer_verifies_marks_it_failed(backend: Backend) -> None:
+    handler = Handler(backend, fail=RuntimeError("down"))
+    registered = entry(backend, handler)
+    outcome = send(registered, *request(), handler)
+    object.__setattr__(registered, "parse", Webhook("payscore", secret="rotated" * 8).parse)
+
+    summary = replay(backend.store, Query(ids=[outcome.row_id or 0]))
+
+    assert (summary.failed, summary.processed) == (1, 0)
+    [row] = backend.rows()
+    assert (row.status, row.attempts) == (FAILED, 2)
+    assert row.last_error_type == "webhook_payloads.exceptions.SignatureError"
+    assert row.last_error_message.startswith("The stored delivery no longer verifies")
+
+
+def test_replay_selects_by_status_provider_receiver_time_and_id(backend: Backend) -> None:
+    handler = Handler(backend, fail=RuntimeError("down"))
+    first, second = entry(backend, handler), entry(backend, handler)
+    ids = []
+    for number, registered in enumerate([first, first, second]):
+        outcome = send(registered, *request(report_id=report_id(number)), handler)
+        assert outcome.row_id is not None
+        backend.set_received_at(outcome.row_id, NOW + timedelta(days=number))
+        ids.append(outcome.row_id)
+    store = backend.store
+
+    assert store.find(Query()) == ids
+    assert store.find(Query(statuses=[PROCESSED])) == []
+    assert store.find(Query(statuses=[FAILED], provider="payscore")) == ids
+    assert store.find(Query(provider="anddone")) == []
+    assert store.find(Query(receiver=second.name)) == ids[2:]
+    assert store.find(Query(since=NOW + timedelta(days=1))) == ids[1:]
+    assert store.find(Query(until=NOW + timedelta(days=1))) == ids[:1]
+    assert store.find(Query(ids=[ids[1], 10**9])) == ids[1:2]
+
+
+def test_prune_deletes_rows_older_than_the_retention(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    for age in (100, 91, 89, 0):
+        outcome = send(registered, *request(report_id=report_id(age)), handler)
+        assert outcome.row_id is not None
+        backend.set_received_at(outcome.row_id, NOW - timedelta(days=age))
+
+    assert prune(backend.store, 90, now=NOW) == 2
+    assert prune(backend.store, 90, now=NOW) == 0
+    assert sorted((NOW - row.received_at).days for row in backend.rows()) == [0, 89]
+    with pytest.raises(ConfigurationError, match="zero or more"):
+        prune(backend.store, -1)
+
+
+def test_two_receivers_keep_their_own_copy_of_one_delivery(backend: Backend) -> None:
+    handler = Handler(backend)
+    first, second = entry(backend, handler), entry(backend, handler)
+    body, headers = request()
+
+    assert send(first, body, headers, handler).ran
+    assert send(second, body, headers, handler).ran
+
+    assert sorted(row.receiver for row in backend.rows()) == sorted([first.name, second.name])
+    assert len(handler.calls) == 2
+
+
+@hypothesis_settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.text(max_size=3 * MAX_KEY_LENGTH))
+def test_every_key_is_stored_bounded_and_distinct(backend: Backend, key: str) -> None:
+    stored = bounded_key(key, "payscore")
+    body, _ = request()
+    made = Record(
+        provider="payscore",
+        receiver="tests.inbox.keys",
+        idempotency_key=stored,
+        event_type="REPORT_READY",
+        body=body,
+        headers={},
+        reference=None,
+        received_at=NOW,
+        status=RECEIVED,
+    )
+
+    row, _ = backend.store.record(made)
+    again, created = backend.store.record(made)
+
+    assert len(row.idempotency_key) <= MAX_KEY_LENGTH
+    assert row.idempotency_key == stored
+    assert (again.id, created) == (row.id, False)
+    assert (stored == key) == (len(key) <= MAX_KEY_LENGTH and "\x00" not in key)
+    assert bounded_key(key + "x", "payscore") != stored
+
+
+def test_an_arbitrary_error_is_stored_by_type_only() -> None:
+    class PersonalError(Exception):
+        pass
+
+    name, message = error_text(PersonalError("SSN 123-45-6789"))
+
+    assert name.endswith("PersonalError")
+    assert "123-45-6789" not in message
+    assert error_text(PayloadError("Bad field.", provider="payscore"))[1] == "Bad field."
+
+
+def test_two_handlers_cannot_share_a_name(backend: Backend) -> None:
+    first = entry(backend, Handler(backend))
+    register(first)  # the same receiver declared again: fine
+
+    with pytest.raises(ConfigurationError, match="name="):
+        register(
+            Registration(
+                name=first.name,
+                provider="payscore",
+                store=backend.store,
+                parse=PAYSCORE.parse,
+                call=lambda row, event: None,
+                handler=Handler(backend),
+            )
+        )
