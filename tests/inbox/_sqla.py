@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
-if TYPE_CHECKING:
-    from .conftest import Backend
-
-sqlalchemy = pytest.importorskip("sqlalchemy")
-
+import sqlalchemy
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
 
 from webhook_payloads.integrations.sqlalchemy import Inbox, _row, deliveries, metadata
+
+if TYPE_CHECKING:
+    from .conftest import Backend
 
 # What a handler writes in its own database (the inbox's connection while it runs).
 handler_metadata = MetaData()
@@ -70,7 +67,9 @@ def sqlalchemy_backend(backend_class: type[Backend], database: str, url: str | N
     def set_received_at(row_id: int, when: datetime) -> None:
         with made.begin() as connection:
             connection.execute(
-                update(deliveries).where(deliveries.c.id == row_id).values(received_at=when)
+                update(deliveries)
+                .where(deliveries.c.id == row_id)
+                .values(received_at=when.astimezone(timezone.utc))
             )
 
     def reset() -> None:

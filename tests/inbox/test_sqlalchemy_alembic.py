@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command as alembic_command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect
+
+from webhook_payloads.integrations.sqlalchemy import TABLE_NAME, deliveries
 
 from ._sqla import postgresql_url
 from .conftest import POSTGRES_MISSING, POSTGRES_URL, _database
-
-alembic_command = pytest.importorskip("alembic.command")
-from alembic.config import Config  # noqa: E402 - only once Alembic is known to be there
-from sqlalchemy import create_engine, inspect  # noqa: E402
-
-from webhook_payloads.integrations.sqlalchemy import TABLE_NAME, deliveries  # noqa: E402
 
 # What the docs tell users to write in their env.py (next to their own models' metadata).
 ENV_LINES = """\

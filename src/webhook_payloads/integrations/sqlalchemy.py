@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from ._inbox import (
     MAX_EVENT_TYPE_LENGTH,
@@ -178,7 +178,7 @@ class Inbox(InboxMethods):
         values: dict[str, object] = {
             "provider": record.provider,
             "receiver": record.receiver,
-            "received_at": record.received_at,
+            "received_at": _in_utc(record.received_at),
             "body": record.body,
             "headers": dict(record.headers),
             "reference": record.reference,
@@ -211,7 +211,7 @@ class Inbox(InboxMethods):
             body=record.body,
             headers=dict(record.headers),
             reference=record.reference,
-            received_at=record.received_at,
+            received_at=_utc(record.received_at),
             status=record.status,
             attempts=0,
             last_error_type=record.error_type,
@@ -246,9 +246,9 @@ class Inbox(InboxMethods):
         if query.receiver is not None:
             selected = selected.where(c.receiver == query.receiver)
         if query.since is not None:
-            selected = selected.where(c.received_at >= query.since)
+            selected = selected.where(c.received_at >= _in_utc(query.since))
         if query.until is not None:
-            selected = selected.where(c.received_at < query.until)
+            selected = selected.where(c.received_at < _in_utc(query.until))
         if query.ids:
             selected = selected.where(c.id.in_(list(query.ids)))
         with self._engine.connect() as connection:
@@ -258,7 +258,7 @@ class Inbox(InboxMethods):
         """Delete rows received before ``before``; return how many."""
         with self._transaction() as connection:
             deleted = connection.execute(
-                delete(deliveries).where(deliveries.c.received_at < before)
+                delete(deliveries).where(deliveries.c.received_at < _in_utc(before))
             )
         return deleted.rowcount
 
@@ -293,7 +293,7 @@ class _Claim:
             "attempts": deliveries.c.attempts + 1,
             "last_error_type": mark.error_type,
             "last_error_message": mark.error_message,
-            "processed_at": mark.processed_at,
+            "processed_at": _in_utc(mark.processed_at),
         }
         if mark.event_type is not None:
             values["event_type"] = mark.event_type
@@ -302,6 +302,19 @@ class _Claim:
         )
 
 
+@overload
+def _in_utc(value: datetime) -> datetime: ...
+@overload
+def _in_utc(value: None) -> None: ...
+def _in_utc(value: datetime | None) -> datetime | None:
+    # SQLite keeps no offset: written as it is, 10:00+05:30 would read back as 10:00 UTC.
+    return None if value is None else value.astimezone(timezone.utc)
+
+
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite keeps no time zone: what was written in UTC comes back naive.
     if value is None:
