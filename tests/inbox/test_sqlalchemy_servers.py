@@ -104,8 +104,10 @@ def serve(
     command: list[str], folder: Path, env: dict[str, str], port: int
 ) -> subprocess.Popen[bytes]:
     """Start a server and wait (20 s at most) until it answers on ``port``."""
-    log = (folder / "server.log").open("wb")
-    server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "server.log").open("wb") as log:  # the server keeps its own copy
+        server = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -18,7 +18,10 @@ from ``request.stream``, refused once it passes the limit); a refused request ge
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import (
@@ -36,14 +39,14 @@ from typing import (
 
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
-from ..exceptions import WebhookError
+from ..exceptions import ConfigurationError, WebhookError
 from ._commands import InboxCommands, parse_time, run_prune, run_replay
-from ._inbox import STATUSES
+from ._inbox import STATUSES, Outcome, ReceiverInbox, Row, Store
 from ._receiver import KEPT, SECRETS_SETTING, Answer, InvalidHandler, Receiver, SecretSource, Start
 
 try:
     import click
-    from flask import Flask, Response, current_app, jsonify, request
+    from flask import Flask, Response, current_app, has_app_context, jsonify, request
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Flask
     raise ImportError(
         "webhook_payloads.integrations.flask needs Flask: pip install 'webhook-payloads[flask]'"
@@ -146,6 +149,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -158,6 +162,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -170,6 +175,7 @@ def webhook_handler(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -182,6 +188,7 @@ def webhook_handler(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -194,6 +201,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_handler(
@@ -206,6 +214,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -218,6 +227,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreEvent]: ...
 @overload
 def webhook_handler(
@@ -230,6 +240,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -242,6 +253,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_handler(
@@ -254,6 +266,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -266,6 +279,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[AndDoneEvent]: ...
 @overload
 def webhook_handler(
@@ -278,6 +292,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -290,6 +305,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -303,6 +319,7 @@ def webhook_handler(
     callback_key: Secrets | None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[Any] | CallbackHandlerDecorator[Any]:
     """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
 
@@ -330,8 +347,13 @@ def webhook_handler(
             202 (when it raises, 500). A plain function: Flask views are sync, so an
             ``async def`` one is refused. Refused with AndDone's ``event_body`` scheme,
             which leaves the envelope unsigned.
-        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default
-            the handler's ``module.qualname``.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``, and how replay
+            finds the handler); by default the handler's ``module.qualname``.
+        inbox: Keep every authentic delivery in this store
+            (:class:`webhook_payloads.integrations.sqlalchemy.Inbox`) and call the handler
+            once per delivery: a repeat answers 200 without calling it, a handler that
+            raises leaves the row ``failed`` (500), an invalid body is a row ``invalid``
+            (202). The handler then takes no route variables (replay has none to give).
 
     Returns:
         A decorator for the handler.
@@ -354,9 +376,16 @@ def webhook_handler(
     )
 
     receiver.refuse_async_keeper("a Flask view")
+    options = {
+        "signature_scheme": signature_scheme,
+        "max_body_size": max_body_size,
+        "allow_unknown": allow_unknown,
+    }
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
         named = receiver.named(handler)
+        if inbox is not None:
+            return _inbox_view(named, handler, inbox, options)
 
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
@@ -378,6 +407,74 @@ def webhook_handler(
         return view
 
     return decorate
+
+
+def _inbox_view(
+    receiver: Receiver, handler: Callable[..., Any], store: Store, options: Mapping[str, Any]
+) -> Callable[..., ResponseReturnValue]:
+    """The view of ``handler`` with an inbox: the flow of ``_inbox.py`` does the rest."""
+    call = _plain(handler)
+
+    def call_stored(row: Row, first: tuple[object, ...]) -> object:
+        return call(*first)
+
+    kept = ReceiverInbox(
+        receiver,
+        store,
+        handler=handler,
+        call_stored=call_stored,
+        settings=_settings,
+        options=options,
+    )
+
+    @functools.wraps(handler)
+    def view(**view_args: Any) -> ResponseReturnValue:
+        if request.method != "POST":
+            return Response(status=405, headers={"Allow": "POST"})
+        if view_args:
+            return _answer(receiver.refuse(ConfigurationError(_ROUTE_VARIABLES)))
+        ready = _read(receiver)
+        if isinstance(ready, Answer):
+            return _answer(ready)
+        outcome = kept.handle(ready[0], ready[1], request.headers, lambda first: call(*first))
+        return _answer(outcome) if isinstance(outcome, Answer) else _respond(outcome, receiver)
+
+    return view
+
+
+_ROUTE_VARIABLES = (
+    "A view with an inbox takes no route variables: replay calls the handler without a "
+    "request, so it could not pass them. Give each route its own view (and name=)."
+)
+
+
+def _settings() -> object | None:
+    # Replay outside a request: the app's config when there is an app context (the flask
+    # webhooks command has one), else none (the stored bytes were verified when received).
+    if not has_app_context():
+        return None
+    return cast("Mapping[str, object]", current_app.config).get(SECRETS_SETTING)
+
+
+def _plain(handler: Callable[..., Any]) -> Callable[..., Any]:
+    # An async def handler runs to completion in the view's (or the command's) thread,
+    # inside the row's transaction; Flask views are sync, so no event loop runs there.
+    if not inspect.iscoroutinefunction(handler):
+        return handler
+    return lambda *args: asyncio.run(handler(*args))
+
+
+def _respond(outcome: Outcome, receiver: Receiver) -> ResponseReturnValue:
+    error = outcome.error
+    if isinstance(error, WebhookError):
+        return _answer(receiver.refuse(error))
+    if error is not None:
+        # The row is marked failed (committed); Flask logs it and answers 500, as it does
+        # for any view that raises.
+        raise error
+    if outcome.ran and outcome.result is not None:
+        return cast("ResponseReturnValue", outcome.result)
+    return "", outcome.status
 
 
 def init_inbox(app: Flask, inbox: InboxCommands) -> None:
@@ -442,14 +539,14 @@ def _webhooks_group(inbox: InboxCommands) -> click.Group:
             since=since,
             until=until,
             ids=ids,
-            out=click.get_text_stream("stdout"),
-            err=click.get_text_stream("stderr"),
+            out=sys.stdout,
+            err=sys.stderr,
         )
         raise SystemExit(code)
 
     @webhooks.command("prune", help="Delete deliveries received more than DAYS days ago.")
     @click.option("--older-than", "days", type=click.FloatRange(min=0), required=True)
     def prune(*, days: float) -> None:
-        run_prune(inbox, days, out=click.get_text_stream("stdout"))
+        run_prune(inbox, days, out=sys.stdout)
 
     return webhooks
