@@ -133,6 +133,19 @@ if not settings.configured:
         DATABASES=DATABASES,
         INSTALLED_APPS=INBOX_APPS,
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
     )
     django.setup()
 

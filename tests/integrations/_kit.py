@@ -21,6 +21,7 @@ from webhook_payloads import (
 )
 from webhook_payloads._registry import get_spec
 from webhook_payloads._samples import sample_names
+from webhook_payloads.anddone import SignatureScheme
 from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.mastercard import callback_url
 from webhook_payloads.testing import (
@@ -255,5 +256,13 @@ DECLARATION_ERRORS: list[dict[str, Any]] = [
     {"provider": "mastercard", "callback_key": ""},
     {"provider": "mastercard", "on_invalid": Kept()},
     {"provider": "payscore", "secret": SECRET, "on_invalid": "store"},
+    # event_body signs only EventBody: a forged EventCode would be kept as authentic.
+    {
+        "provider": "anddone",
+        "secret": SECRET,
+        "signature_scheme": SignatureScheme.from_name("event_body:hex_decoded"),
+        "on_invalid": Kept(),
+    },
+    {"provider": "payscore", "secret": SECRET, "name": ""},
     {"provider": "stripe"},
 ]

@@ -15,7 +15,7 @@ pytest.importorskip("django")
 import django
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.test import AsyncClient, Client, override_settings
+from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import path
 
 from webhook_payloads import (
@@ -27,6 +27,7 @@ from webhook_payloads import (
     parse,
 )
 from webhook_payloads._registry import get_spec
+from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations.django import webhook_view
 from webhook_payloads.testing import event_types, providers
 
@@ -41,6 +42,7 @@ from ._kit import (
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    AsyncKept,
     Kept,
     assert_kept,
     assert_refused,
@@ -106,6 +108,26 @@ def mastercard_hook(request: HttpRequest, event: WebhookEvent, reference: str) -
     RECEIVED.append((request.path, event, {"reference": reference}))
 
 
+ASYNC_KEPT = AsyncKept()
+
+
+@webhook_view("payscore", on_invalid=ASYNC_KEPT)
+async def async_keeping(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))  # pragma: no cover - never reached
+
+
+def keep_in_database(delivery: InvalidDelivery) -> None:
+    # A sync keeper, as apps write them: the ORM refuses to run on an event loop.
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name=f"kept {delivery.receiver}")
+
+
+@webhook_view("payscore", on_invalid=keep_in_database, name="orm-keeper")
+async def async_orm_keeping(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))  # pragma: no cover - never reached
+
+
 @webhook_view("payscore")
 def raising(request: HttpRequest, event: WebhookEvent) -> None:
     RECEIVED.append((request.path, event, {}))
@@ -129,6 +151,8 @@ urlpatterns = [
     path("failing-store/", failing_store),
     path("mastercard/", mastercard_hook),
     path("raising/", raising),
+    path("async-keeping/", async_keeping),
+    path("async-orm-keeping/", async_orm_keeping),
 ]
 
 # What a minimal settings module holds. Applied with override_settings around every test too,
@@ -141,7 +165,21 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 if not settings.configured:
-    settings.configure(DEBUG=False, SECRET_KEY="django-test-only", USE_TZ=True, **TEST_SETTINGS)
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="django-test-only",
+        USE_TZ=True,
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+        # In memory, shared between threads: sync_to_async runs the ORM in a thread of its own.
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": "file:webhook_payloads_receivers?mode=memory&cache=shared",
+                "OPTIONS": {"uri": True},
+            }
+        },
+        **TEST_SETTINGS,
+    )
     django.setup()
 
 
@@ -432,3 +470,67 @@ def test_a_chunked_body_within_the_limit_is_parsed() -> None:
     assert response.status_code == 200
     ((_, event, _),) = RECEIVED
     assert event.event_type == "VERIFICATION_STARTED"
+
+
+def _post_async(url: str, request: tuple[bytes, dict[str, str]]) -> Any:
+    body, headers = request
+
+    async def go() -> Any:
+        return await AsyncClient().post(
+            url, data=body, headers=headers, content_type="application/json"
+        )
+
+    return asyncio.run(go())
+
+
+def test_an_async_on_invalid_is_awaited_in_an_async_view() -> None:
+    ASYNC_KEPT.calls.clear()
+    request = unknown("payscore")
+    response = _post_async("/async-keeping/", request)
+    assert (response.status_code, response.content) == (202, b"")
+    (delivery,) = ASYNC_KEPT.calls
+    assert_kept(delivery, request, provider="payscore", receiver=f"{__name__}.async_keeping")
+
+
+def test_an_async_on_invalid_is_refused_for_a_sync_view_when_declared() -> None:
+    decorator = webhook_view("payscore", on_invalid=AsyncKept())
+
+    def view(request: HttpRequest, event: WebhookEvent) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="async function, which a sync Django view"):
+        decorator(view)
+
+
+@pytest.fixture(scope="module")
+def groups() -> Any:
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    if "django.contrib.auth" not in settings.INSTALLED_APPS:  # pragma: no cover
+        pytest.skip("Django was configured by another module without django.contrib.auth")
+    call_command("migrate", "auth", verbosity=0, interactive=False)
+    return Group.objects
+
+
+def test_a_sync_on_invalid_can_use_the_orm_in_an_async_view(groups: Any) -> None:
+    response = _post_async("/async-orm-keeping/", invalid("payscore"))
+    assert (response.status_code, response.content) == (202, b"")
+    assert list(groups.values_list("name", flat=True)) == ["kept orm-keeper"]
+
+
+def test_one_decorator_for_two_views_names_each_after_its_handler() -> None:
+    kept = Kept()
+    decorator = webhook_view("payscore", on_invalid=kept)
+
+    def first(request: HttpRequest, event: WebhookEvent) -> None: ...
+
+    def second(request: HttpRequest, event: WebhookEvent) -> None: ...
+
+    body, headers = unknown("payscore")
+    for view in (decorator(first), decorator(second)):
+        request = RequestFactory().post(
+            "/", data=body, headers=headers, content_type="application/json"
+        )
+        assert view(request).status_code == 202
+    prefix = f"{__name__}.test_one_decorator_for_two_views_names_each_after_its_handler.<locals>"
+    assert [d.receiver for d in kept.calls] == [f"{prefix}.first", f"{prefix}.second"]

@@ -32,6 +32,7 @@ from webhook_payloads import (
     parse,
 )
 from webhook_payloads._registry import get_spec
+from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations import starlette as starlette_integration
 from webhook_payloads.integrations.fastapi import webhook_error_handler, webhook_event
 from webhook_payloads.testing import event_types, providers
@@ -47,6 +48,7 @@ from ._kit import (
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    AsyncKept,
     Kept,
     assert_kept,
     callback_path,
@@ -63,6 +65,20 @@ from ._kit import (
 
 RECEIVED: list[WebhookEvent | UnknownEvent] = []
 KEPT = Kept()
+ASYNC_KEPT = AsyncKept()
+OFF_LOOP: list[bool] = []
+
+
+def keep_off_the_loop(delivery: InvalidDelivery) -> None:
+    # A plain keeper may block (a database write): it must not run on the event loop.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        OFF_LOOP.append(True)
+    else:
+        OFF_LOOP.append(False)
+
+
 KEEPING_NAME = "payscore-keeping"
 # A dependency has no handler to be named after: by default, the provider id.
 MASTERCARD_NAME = "mastercard"
@@ -115,6 +131,18 @@ def make_app() -> FastAPI:
 
     @app.post("/failing-store")
     def failing_hook(event: Annotated[WebhookEvent, Depends(failing)]) -> None:
+        RECEIVED.append(event)  # pragma: no cover - never reached
+
+    async_keeping = webhook_event("payscore", secret=SECRET, on_invalid=ASYNC_KEPT)
+
+    @app.post("/async-keeping")
+    async def async_keeping_hook(event: Annotated[WebhookEvent, Depends(async_keeping)]) -> None:
+        RECEIVED.append(event)  # pragma: no cover - never reached
+
+    off_loop = webhook_event("payscore", secret=SECRET, on_invalid=keep_off_the_loop)
+
+    @app.post("/off-loop-keeping")
+    async def off_loop_hook(event: Annotated[WebhookEvent, Depends(off_loop)]) -> None:
         RECEIVED.append(event)  # pragma: no cover - never reached
 
     mastercard = webhook_event(
@@ -361,3 +389,18 @@ def test_a_chunked_body_within_the_limit_is_parsed() -> None:
     event = asyncio.run(dependency(_chunked_request([body[:9], body[9:]], [])))
     assert event.event_type == "done"
     assert event.idempotency_key == "done:r-1"
+
+
+def test_an_async_on_invalid_is_awaited(client: TestClient) -> None:
+    ASYNC_KEPT.calls.clear()
+    request = unknown("payscore")
+    response = post(client, "/async-keeping", request)
+    assert (response.status_code, response.json()) == (202, {"detail": "webhook kept for replay"})
+    (delivery,) = ASYNC_KEPT.calls
+    assert_kept(delivery, request, provider="payscore", receiver="payscore")
+
+
+def test_a_plain_on_invalid_runs_off_the_event_loop(client: TestClient) -> None:
+    OFF_LOOP.clear()
+    assert post(client, "/off-loop-keeping", invalid("payscore")).status_code == 202
+    assert OFF_LOOP == [True]

@@ -37,6 +37,7 @@ from ._kit import (
     SECRET,
     SIGNATURE_SCHEMES,
     SIGNED,
+    AsyncKept,
     Kept,
     assert_kept,
     assert_refused,
@@ -350,3 +351,8 @@ def test_a_chunked_body_within_the_limit_is_parsed() -> None:
     headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
     status, data = _post_chunked(make_app(), "/any-method", io.BytesIO(body), headers)
     assert (status, json.loads(data)) == ("202 ACCEPTED", {"seen": "SOMETHING_NEW"})
+
+
+def test_an_async_on_invalid_is_refused_when_declared() -> None:
+    with pytest.raises(ConfigurationError, match="async function, which a Flask view"):
+        webhook_handler("payscore", secret=SECRET, on_invalid=AsyncKept())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 import pytest
 
@@ -14,8 +15,13 @@ from webhook_payloads import (
     SignatureError,
     UnknownProviderError,
 )
+from webhook_payloads.anddone import ALL_SCHEMES, SignatureScheme
+from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations._receiver import KEPT, Answer, Receiver, refusal
 from webhook_payloads.payscore import signed_headers
+
+SCHEMES = [s for s in ALL_SCHEMES if str(s.signed) != "event_body"]
+EVENT_BODY = SignatureScheme.from_name("event_body:hex_decoded")
 
 
 def receiver(**options: object) -> Receiver:
@@ -138,3 +144,60 @@ def test_on_invalid_never_sees_a_body_over_the_limit_or_a_forged_one() -> None:
     assert calls == []
     assert built.handle(start, b"{", signed_headers(b"{", "s"), handler) is KEPT
     assert calls == [b"{"]
+
+
+@pytest.mark.parametrize(
+    ("options", "can_keep"),
+    [
+        ({"provider": "payscore", "secret": "s"}, True),
+        ({"provider": "mastercard"}, False),
+        ({"provider": "mastercard", "callback_key": "k" * 32}, True),
+        ({"provider": "anddone", "secret": "ab" * 32, "signature_scheme": SCHEMES[0]}, True),
+        ({"provider": "anddone", "secret": "ab" * 32, "signature_scheme": EVENT_BODY}, False),
+    ],
+)
+def test_can_keep_says_whether_every_byte_is_authenticated(
+    options: dict[str, object], can_keep: bool
+) -> None:
+    # What an inbox asks too: it must not keep bytes that no signature covers.
+    built = Receiver(setting=None, **{"secret": None, **options})  # type: ignore[arg-type]
+    assert built.can_keep is can_keep
+    if can_keep:
+        built.check_can_keep("inbox")
+    else:
+        with pytest.raises(ConfigurationError, match=r"^inbox "):
+            built.check_can_keep("inbox")
+
+
+def test_a_keeper_that_returns_a_coroutine_in_a_sync_view_is_a_500_not_a_silent_202(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def store(delivery: InvalidDelivery) -> None: ...  # pragma: no cover - never run
+
+    def plain(delivery: InvalidDelivery) -> object:
+        # Not an async def, so it passes the declaration check; what it returns is a coroutine.
+        return store(delivery)
+
+    built = receiver(secret="s", on_invalid=plain)
+    answer = built.handle(built.start(None, "", None), b"{", signed_headers(b"{", "s"), print)
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.text) == (500, "webhook could not be kept")
+    assert "cannot await: nothing was kept" in caplog.text
+
+
+def test_an_invalid_delivery_hides_body_and_headers() -> None:
+    delivery = InvalidDelivery(
+        provider="payscore",
+        receiver="app.hooks.payscore",
+        body=b'{"ssn": "123-45-6789"}',
+        headers={"Verification-Signature": "ab" * 32},
+        reference=None,
+        error=MalformedPayloadError("m", provider="payscore"),
+        received_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+    )
+    text = repr(delivery)
+    assert "123-45" not in text
+    assert "ab" * 32 not in text
+    assert "app.hooks.payscore" in text
+    with pytest.raises(AttributeError):
+        delivery.body = b""  # type: ignore[misc]

@@ -34,13 +34,26 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
 
-from ..exceptions import ConfigurationError, PayloadError, UnknownEventError, WebhookError
+from .._headers import HeaderName, header_value
+from .._registry import get_spec
+from .._webhook import Webhook
+from ..exceptions import (
+    BodyTooLargeError,
+    ConfigurationError,
+    PayloadError,
+    UnknownEventError,
+    WebhookError,
+)
+from ._receiver import Answer, Receiver, Start
+
+if TYPE_CHECKING:
+    from .._types import Headers
 
 __all__ = [
     "FAILED",
@@ -56,6 +69,7 @@ __all__ = [
     "Mark",
     "Outcome",
     "Query",
+    "ReceiverInbox",
     "Record",
     "Registration",
     "Row",
@@ -300,6 +314,17 @@ class Summary:
     skipped: int = 0
     """Rows processed meanwhile, held by another worker, or whose receiver is not declared."""
 
+    def add(self, outcome: Outcome) -> None:
+        """Count one row's outcome (of :func:`process`)."""
+        if not outcome.ran:
+            self.skipped += 1
+        elif outcome.status == 200:  # noqa: PLR2004 - the HTTP status of a processed row
+            self.processed += 1
+        elif isinstance(outcome.error, PayloadError):
+            self.invalid += 1
+        else:
+            self.failed += 1
+
     def __str__(self) -> str:
         """One line, as the commands print it."""
         return (
@@ -507,21 +532,10 @@ def replay(
     summary = Summary(selected=len(ids))
     for done, row_id in enumerate(ids, start=1):
         outcome = process(store, row_id)
-        _count(summary, outcome)
+        summary.add(outcome)
         if progress is not None:
             progress(done, len(ids), summary)
     return summary
-
-
-def _count(summary: Summary, outcome: Outcome) -> None:
-    if not outcome.ran:
-        summary.skipped += 1
-    elif outcome.status == 200:  # noqa: PLR2004 - the HTTP status of a processed row
-        summary.processed += 1
-    elif isinstance(outcome.error, PayloadError):
-        summary.invalid += 1
-    else:
-        summary.failed += 1
 
 
 def prune(store: Store, older_than_days: float, *, now: datetime | None = None) -> int:
@@ -594,7 +608,132 @@ def _as_store(inbox: object) -> Store:
     return store
 
 
-def verification_headers(names: Iterable[str], headers: Mapping[str, str]) -> dict[str, str]:
-    """The headers among ``names`` that ``headers`` holds, under the documented spelling."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    return {name: lowered[name.lower()] for name in names if name.lower() in lowered}
+class ReceiverInbox:
+    """One receiver's inbox: what a framework adapter calls instead of ``Receiver.handle``.
+
+    Declared with the receiver: it refuses what cannot be kept as authentic (a provider that
+    signs nothing without ``callback_key``, AndDone's ``event_body`` scheme) and registers
+    the receiver under its name, for replay and workers.
+
+    Args:
+        receiver: The receiver (named already).
+        store: Where rows are kept.
+        handler: The user's function (tells a re-declaration from a name clash).
+        call_stored: Calls the handler for a stored row with the handler's arguments after
+            the request: ``(event,)`` or ``(event, reference)`` (replay and workers).
+        settings: Returns the framework's secrets setting now (``None`` without one): replay
+            verifies stored bytes again with the secret configured then.
+        options: The receiver's ``Webhook`` options (``signature_scheme``,
+            ``max_body_size``, ``allow_unknown``), to parse stored bytes where no secret is
+            configured (they were verified when received).
+        defer: ``defer(row_id)`` queues a row for a worker instead of processing it in the
+            request; the answer is then 202.
+
+    Raises:
+        ConfigurationError: The deliveries cannot be kept as authentic, or the name is taken.
+    """
+
+    __slots__ = ("_kept_headers", "defer", "entry", "receiver")
+
+    def __init__(
+        self,
+        receiver: Receiver,
+        store: Store,
+        *,
+        handler: object,
+        call_stored: Callable[[Row, tuple[object, ...]], object],
+        settings: Callable[[], object | None],
+        options: Mapping[str, Any],
+        defer: Callable[[int], object] | None = None,
+    ) -> None:
+        """Check and register (see the class)."""
+        receiver.check_can_keep("inbox")
+        if receiver.on_invalid is not None:
+            raise ConfigurationError(
+                "on_invalid and inbox cannot be used together: the inbox keeps invalid "
+                "deliveries itself (rows with status 'invalid'); remove on_invalid.",
+                provider=receiver.provider,
+            )
+        if defer is not None and not callable(defer):
+            raise ConfigurationError(
+                "defer must be a function of a row id (a task's delay, for example).",
+                provider=receiver.provider,
+            )
+        self.receiver = receiver
+        self.defer = defer
+        header = getattr(get_spec(receiver.provider).verifier, "header", None)
+        self._kept_headers = (HeaderName(header),) if isinstance(header, str) else ()
+        unverified = Webhook(receiver.provider, verify=False, **options)
+
+        def parse(body: bytes, headers: Mapping[str, str]) -> object:
+            try:
+                webhook = receiver.webhook(settings())
+            except ConfigurationError:
+                # No secret in this process (a worker without it): the bytes were verified
+                # when they were received, and come from the app's own database.
+                webhook = unverified
+            return webhook.parse(body, headers)
+
+        def call(row: Row, event: object) -> object:
+            return call_stored(row, (event,) if row.reference is None else (event, row.reference))
+
+        self.entry = Registration(
+            name=receiver.name,
+            provider=receiver.provider,
+            store=store,
+            parse=parse,
+            call=call,
+            handler=handler,
+        )
+        register(self.entry)
+
+    def handle(
+        self,
+        start: Start,
+        body: bytes,
+        headers: Headers,
+        call: Callable[[tuple[object, ...]], object],
+    ) -> Outcome | Answer:
+        """Parse, record, and process once (or queue): the inbox's ``Receiver.handle``.
+
+        Args:
+            start: What ``Receiver.start`` found (the ``Webhook``, the reference).
+            body: The raw body, read within the limit.
+            headers: The request's headers.
+            call: Calls the handler with ``(event,)`` or ``(event, reference)``.
+
+        Returns:
+            The :class:`Answer` for a refused request (nothing recorded), else the
+            :class:`Outcome`.
+        """
+        receiver = self.receiver
+        try:
+            parsed: object = start.webhook.parse(body, headers)
+        except BodyTooLargeError as error:
+            return receiver.refuse(error)
+        except PayloadError as error:
+            # Authentic: the signature (or the callbackUrl token) was checked first.
+            logger.warning("Kept a webhook from %s as invalid: %s", receiver.provider, error)
+            parsed = error
+        except WebhookError as error:
+            return receiver.refuse(error)
+        kept: dict[str, str] = {}
+        for header in self._kept_headers:
+            value = header_value(headers, header)
+            if value is not None:
+                kept[header.name] = value
+        reference = start.reference
+
+        def with_reference(event: object) -> object:
+            return call((event,) if reference is None else (event, reference))
+
+        return deliver(
+            self.entry,
+            parsed=parsed,
+            body=body,
+            headers=kept,
+            reference=reference,
+            received_at=_now(),
+            call=with_reference,
+            defer=self.defer,
+        )

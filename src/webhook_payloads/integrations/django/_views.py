@@ -20,7 +20,7 @@ from typing import (
 
 from ..._registry import Provider
 from ..._types import DEFAULT_MAX_BODY_SIZE
-from ...exceptions import WebhookError
+from ...exceptions import ConfigurationError, WebhookError
 from .._receiver import (
     KEPT,
     SECRETS_SETTING,
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ...mastercard_connect import MastercardConnectEvent
     from ...payscore import PayscoreEvent
     from ...payscore_v1 import PayscoreV1Event
+    from .._inbox import Store
 
 __all__ = ["SECRETS_SETTING", "CallbackViewDecorator", "ViewDecorator", "webhook_view"]
 
@@ -95,12 +96,33 @@ class CallbackViewDecorator(Protocol[EventT_co]):
 class _Decorator:
     """The decorator behind both protocols: wraps sync and async view functions alike."""
 
-    def __init__(self, receiver: Receiver) -> None:
+    def __init__(
+        self,
+        receiver: Receiver,
+        inbox: object = False,
+        defer: Callable[[int], object] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self._receiver = receiver
+        self._inbox = inbox
+        self._defer = defer
+        self._options = options or {}
 
     def __call__(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap ``handler`` into a Django view."""
         receiver = self._receiver.named(handler)
+        if self._inbox is not False and self._inbox is not None:
+            from ._inbox_views import inbox_view  # noqa: PLC0415 - only views with an inbox
+
+            return inbox_view(
+                receiver,
+                handler,
+                inbox=self._inbox,
+                defer=self._defer,
+                options=self._options,
+                read=_read,
+                answer=_answer,
+            )
         if inspect.iscoroutinefunction(handler):
 
             @functools.wraps(handler)
@@ -232,6 +254,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
@@ -244,6 +268,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -256,6 +282,8 @@ def webhook_view(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> CallbackViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
@@ -268,6 +296,8 @@ def webhook_view(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> CallbackViewDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -280,6 +310,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_view(
@@ -292,6 +324,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -304,6 +338,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[PayscoreEvent]: ...
 @overload
 def webhook_view(
@@ -316,6 +352,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -328,6 +366,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_view(
@@ -340,6 +380,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -352,6 +394,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[AndDoneEvent]: ...
 @overload
 def webhook_view(
@@ -364,6 +408,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
@@ -376,6 +422,8 @@ def webhook_view(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -389,6 +437,8 @@ def webhook_view(
     callback_key: Secrets | None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: bool | Store = False,
+    defer: Callable[[int], object] | None = None,
 ) -> ViewDecorator[Any] | CallbackViewDecorator[Any]:
     """Turn ``handler(request, event, *args, **kwargs)`` into a CSRF-exempt, POST-only view.
 
@@ -417,8 +467,15 @@ def webhook_view(
             202 (when it raises, 500). In an async view it may be ``async def`` (awaited); a
             plain one runs through ``sync_to_async``, so it can use the ORM. Refused with
             AndDone's ``event_body`` scheme, which leaves the envelope unsigned.
-        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default
-            the handler's ``module.qualname``.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``, and the inbox's
+            rows); by default the handler's ``module.qualname``.
+        inbox: ``True`` keeps every authentic delivery in the app's database (the app
+            ``webhook_payloads.integrations.django`` in ``INSTALLED_APPS``) and calls the
+            handler once per delivery, whatever the provider resends; or an
+            :class:`~webhook_payloads.integrations.django.inbox.Inbox` for another database.
+            See the docs' "Keeping every delivery".
+        defer: With ``inbox``: ``defer(row_id)`` is called once the row is stored (a task's
+            ``delay``), the view answers 202 at once, and a worker processes the row.
 
     Returns:
         A decorator for the handler.
@@ -440,4 +497,14 @@ def webhook_view(
         on_invalid=on_invalid,
         name=name,
     )
-    return _Decorator(receiver)
+    if defer is not None and not inbox:
+        raise ConfigurationError(
+            "defer needs inbox=True: the row it hands over is kept by the inbox.",
+            provider=receiver.provider,
+        )
+    options = {
+        "signature_scheme": signature_scheme,
+        "max_body_size": max_body_size,
+        "allow_unknown": allow_unknown,
+    }
+    return _Decorator(receiver, inbox, defer, options)

@@ -8,9 +8,14 @@ Importing this module does not import the model (the app registry may not be rea
 each method does.
 """
 
+# django-stubs types QuerySet methods as returning Self, which pyright resolves to Unknown
+# (mypy, which checks this module too, reads them); the values are annotated where it helps.
+# pyright: reportUnknownMemberType=false, reportUnknownVariableType=false
+# pyright: reportUnknownArgumentType=false
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -23,13 +28,25 @@ from .._inbox import InboxMethods, Mark, Query, Record, Row, Status
 if TYPE_CHECKING:
     from .models import Delivery
 
-__all__ = ["Inbox"]
+__all__ = ["Inbox", "load_receivers"]
 
 
 def _model() -> type[Delivery]:
     from .models import Delivery  # noqa: PLC0415 - needs the app registry, ready only later
 
     return Delivery
+
+
+def load_receivers() -> None:
+    """Import the URLconf, and with it every view that declares a receiver with an inbox.
+
+    Replay, workers and the admin's "process again" find a row's handler by the receiver's
+    name in a registry that declaring the view fills; a process that has not served a
+    request yet (``manage.py``, a Celery worker) has not imported the views.
+    """
+    from django.urls import get_resolver  # noqa: PLC0415 - only where rows are processed
+
+    get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
 
 
 class Inbox(InboxMethods):
@@ -82,10 +99,10 @@ class Inbox(InboxMethods):
                 )
         except IntegrityError:
             # Another copy got there first (or earlier): that row is the delivery.
-            obj = model.objects.using(using).get(
+            found: Delivery = model.objects.using(using).get(
                 receiver=record.receiver, idempotency_key=record.idempotency_key
             )
-            return _row(obj), False
+            return _row(found), False
         return _row(obj), True
 
     def claim(self, row_id: int, *, skip_locked: bool) -> AbstractContextManager[_Claim | None]:
@@ -93,7 +110,7 @@ class Inbox(InboxMethods):
         return self._claim(row_id, skip_locked=skip_locked)
 
     @contextmanager
-    def _claim(self, row_id: int, *, skip_locked: bool) -> Iterator[_Claim | None]:
+    def _claim(self, row_id: int, *, skip_locked: bool) -> Generator[_Claim | None, None, None]:
         model = _model()
         using = self.using
         features = connections[using].features
@@ -123,11 +140,12 @@ class Inbox(InboxMethods):
             rows = rows.filter(received_at__lt=query.until)
         if query.ids:
             rows = rows.filter(pk__in=list(query.ids))
-        return list(rows.order_by("received_at", "id").values_list("id", flat=True))
+        ids: list[int] = list(rows.order_by("received_at", "id").values_list("id", flat=True))
+        return ids
 
     def delete_before(self, before: datetime) -> int:
         """Delete rows received before ``before``; return how many."""
-        deleted, _ = _model().objects.using(self.using).filter(received_at__lt=before).delete()
+        deleted: int = _model().objects.using(self.using).filter(received_at__lt=before).delete()[0]
         return deleted
 
 

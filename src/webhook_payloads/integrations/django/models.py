@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.db import models
 
 from .._inbox import (
-    FAILED,
-    INVALID,
     MAX_EVENT_TYPE_LENGTH,
     MAX_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
-    PROCESSED,
     RECEIVED,
+    STATUSES,
 )
 
 __all__ = ["Delivery"]
@@ -26,31 +25,41 @@ class Delivery(models.Model):
     admin's list never show it; ``manage.py webhook_payloads prune`` deletes old rows.
     """
 
-    class Status(models.TextChoices):
-        """A row's status (see the docs' "Keeping every delivery")."""
-
-        RECEIVED = RECEIVED, "received"
-        PROCESSED = PROCESSED, "processed"
-        FAILED = FAILED, "failed"
-        INVALID = INVALID, "invalid"
-
-    provider = models.CharField(max_length=32)
-    receiver = models.CharField(max_length=200, help_text="The receiver's name.")
-    received_at = models.DateTimeField(db_index=True)
-    body = models.BinaryField(help_text="The raw body, as received.")
-    headers = models.JSONField(
+    provider: models.CharField[str, str] = models.CharField(max_length=32)
+    receiver: models.CharField[str, str] = models.CharField(
+        max_length=200, help_text="The receiver's name."
+    )
+    received_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(db_index=True)
+    body: models.BinaryField[bytes, bytes | memoryview] = models.BinaryField(
+        help_text="The raw body, as received."
+    )
+    headers: models.JSONField[dict[str, str], dict[str, str]] = models.JSONField(
         default=dict, blank=True, help_text="The headers its verification needs."
     )
-    reference = models.TextField(
+    reference: models.TextField[str | None, str | None] = models.TextField(
         null=True, blank=True, help_text="The verified callbackUrl reference (Mastercard)."
     )
-    event_type = models.CharField(max_length=MAX_EVENT_TYPE_LENGTH, blank=True)
-    idempotency_key = models.CharField(max_length=MAX_KEY_LENGTH)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0, help_text="Times the handler was run.")
-    last_error_type = models.CharField(max_length=MAX_MESSAGE_LENGTH, blank=True)
-    last_error_message = models.CharField(max_length=MAX_MESSAGE_LENGTH, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    event_type: models.CharField[str, str] = models.CharField(
+        max_length=MAX_EVENT_TYPE_LENGTH, blank=True
+    )
+    idempotency_key: models.CharField[str, str] = models.CharField(max_length=MAX_KEY_LENGTH)
+    status: models.CharField[str, str] = models.CharField(
+        max_length=16, choices=[(status, status) for status in STATUSES], default=RECEIVED
+    )
+    attempts: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(
+        default=0, help_text="Times the handler was run."
+    )
+    last_error_type: models.CharField[str, str] = models.CharField(
+        max_length=MAX_MESSAGE_LENGTH, blank=True
+    )
+    last_error_message: models.CharField[str, str] = models.CharField(
+        max_length=MAX_MESSAGE_LENGTH, blank=True
+    )
+    processed_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
+
+    objects: ClassVar[models.Manager[Delivery]] = models.Manager()
 
     class Meta:
         """One row per receiver and idempotency key; replay selects by status and time."""

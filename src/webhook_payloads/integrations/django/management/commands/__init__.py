@@ -1,0 +1,1 @@
+"""``manage.py webhook_payloads``: replay and prune the inbox."""

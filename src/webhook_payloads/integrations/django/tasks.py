@@ -1,0 +1,40 @@
+"""A Celery task that processes one kept delivery by id: for ``webhook_view(..., defer=...)``.
+
+    from webhook_payloads.integrations.django.tasks import process_delivery
+
+    @webhook_view("payscore", inbox=True, defer=process_delivery.delay)
+    def payscore_hook(request, event): ...
+
+Celery's ``app.autodiscover_tasks()`` finds it in the installed app. Without Celery, call
+``Inbox().process(row_id)`` from your own worker: it is what the task runs.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .inbox import Inbox, load_receivers
+
+__all__ = ["process_delivery"]
+
+
+@shared_task(name="webhook_payloads.process_delivery", ignore_result=False)
+def process_delivery(row_id: int) -> str:
+    """Process stored delivery ``row_id`` exactly once; return what became of it.
+
+    The row is claimed with ``select_for_update(skip_locked=True)``: a copy of the task that
+    runs at the same time (a queue delivers at least once) finds it held, and one that runs
+    later finds it ``processed``: both return ``"skipped"``. A handler that raises leaves
+    the row ``failed`` (returned, not raised: ``replay`` or the provider's retry runs it
+    again, without a task retry storm).
+
+    Returns:
+        ``"processed"``, ``"failed"``, ``"invalid"`` or ``"skipped"``.
+    """
+    load_receivers()
+    outcome = Inbox().process(row_id)
+    if not outcome.ran:
+        return "skipped"
+    if outcome.error is None:
+        return "processed"
+    return "invalid" if outcome.status == 202 else "failed"  # noqa: PLR2004 - kept, invalid
