@@ -41,7 +41,11 @@ def project(tmp_path: Path, url: str) -> Config:
     env = tmp_path / "migrations" / "env.py"
     text = env.read_text()
     assert "target_metadata = None" in text
-    env.write_text(text.replace("target_metadata = None", ENV_LINES))
+    assert "    fileConfig(config.config_file_name)" in text
+    text = text.replace("target_metadata = None", ENV_LINES)
+    # Alembic's logging set-up would disable the loggers of this test process.
+    text = text.replace("    fileConfig(config.config_file_name)", "    pass")
+    env.write_text(text)
     return config
 
 
