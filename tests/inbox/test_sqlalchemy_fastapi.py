@@ -6,7 +6,6 @@ time, and the dependencies they name are local variables.
 
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
@@ -70,14 +69,14 @@ class Hooks:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def hooks(request: pytest.FixtureRequest) -> Iterator[Hooks]:
+def hooks(request: pytest.FixtureRequest) -> Hooks:
     if request.param == "postgresql" and POSTGRES_URL is None:
         pytest.skip(f"no PostgreSQL: {POSTGRES_MISSING}")
     made = engine(request.param, POSTGRES_URL)
     with made.begin() as connection:
         connection.execute(delete(deliveries))
         connection.execute(delete(notes))
-    yield Hooks(Inbox(made))
+    return Hooks(Inbox(made))
 
 
 def post(client: TestClient, request: tuple[bytes, dict[str, str]]) -> Any:

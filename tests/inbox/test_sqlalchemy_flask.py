@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -60,14 +59,14 @@ class Hooks:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def hooks(request: pytest.FixtureRequest) -> Iterator[Hooks]:
+def hooks(request: pytest.FixtureRequest) -> Hooks:
     if request.param == "postgresql" and POSTGRES_URL is None:
         pytest.skip(f"no PostgreSQL: {POSTGRES_MISSING}")
     made = engine(request.param, POSTGRES_URL)
     with made.begin() as connection:
         connection.execute(delete(deliveries))
         connection.execute(delete(notes))
-    yield Hooks(Inbox(made))
+    return Hooks(Inbox(made))
 
 
 def test_a_delivery_is_kept_and_processed_once(hooks: Hooks) -> None:

@@ -491,7 +491,7 @@ def init_inbox(app: Flask, inbox: InboxCommands) -> None:
     app.cli.add_command(_webhooks_group(inbox))
 
 
-class _Time(click.ParamType):
+class _Time(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
     name = "time"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:

@@ -23,11 +23,11 @@ transaction takes the database's write lock up front (``BEGIN IMMEDIATE``), and 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any, Final, overload
+from typing import Any, Final, cast, overload
 
 from ._inbox import (
     MAX_EVENT_TYPE_LENGTH,
@@ -158,7 +158,7 @@ class Inbox(InboxMethods):
         return current[1]
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def _transaction(self) -> Generator[Connection, None, None]:
         """One transaction, committed when the block ends without an error.
 
         On SQLite it takes the write lock first: two transactions that both read a row and
@@ -193,15 +193,15 @@ class Inbox(InboxMethods):
         try:
             with self._transaction() as connection:
                 inserted = connection.execute(insert(deliveries).values(values))
-                (row_id,) = inserted.inserted_primary_key
+                (row_id,) = cast("tuple[int]", inserted.inserted_primary_key)
         except IntegrityError:
             # Another copy got there first (or earlier): that row is the delivery. (On
             # PostgreSQL the insert waited for that copy's transaction before failing.)
             found = deliveries.c.receiver == record.receiver
             found &= deliveries.c.idempotency_key == record.idempotency_key
             with self._transaction() as connection:
-                row = connection.execute(select(deliveries).where(found)).one()
-            return _row(row), False
+                existing = connection.execute(select(deliveries).where(found)).one()
+            return _row(existing), False
         row = Row(
             id=int(row_id),
             provider=record.provider,
@@ -225,7 +225,7 @@ class Inbox(InboxMethods):
         return self._claim(row_id, skip_locked=skip_locked)
 
     @contextlib.contextmanager
-    def _claim(self, row_id: int, *, skip_locked: bool) -> Iterator[_Claim | None]:
+    def _claim(self, row_id: int, *, skip_locked: bool) -> Generator[_Claim | None, None, None]:
         query = select(deliveries).where(deliveries.c.id == row_id)
         if not self._sqlite:
             # SKIP LOCKED where the database has it (PostgreSQL, MySQL 8, Oracle); others
@@ -278,7 +278,7 @@ class _Claim:
         return self._row
 
     @contextlib.contextmanager
-    def savepoint(self) -> Iterator[object]:
+    def savepoint(self) -> Generator[object, None, None]:
         # The handler runs in here: Inbox.connection() gives it this transaction.
         token = _handling.set((self._inbox, self._connection))
         try:
@@ -325,6 +325,8 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _row(found: Any) -> Row:
+    received_at: datetime = found.received_at
+    processed_at: datetime | None = found.processed_at
     return Row(
         id=found.id,
         provider=found.provider,
@@ -334,10 +336,10 @@ def _row(found: Any) -> Row:
         body=bytes(found.body),
         headers=dict(found.headers),
         reference=found.reference,
-        received_at=_utc(found.received_at),
+        received_at=_utc(received_at),
         status=found.status,
         attempts=found.attempts,
         last_error_type=found.last_error_type,
         last_error_message=found.last_error_message,
-        processed_at=_utc(found.processed_at),
+        processed_at=_utc(processed_at),
     )
