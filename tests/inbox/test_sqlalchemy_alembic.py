@@ -14,6 +14,8 @@ from webhook_payloads.integrations.sqlalchemy import TABLE_NAME, deliveries
 from ._sqla import postgresql_url
 from .conftest import POSTGRES_MISSING, POSTGRES_URL, _database
 
+DOCS_PAGE = "inbox_sqlalchemy_sections.md"
+
 # What the docs tell users to write in their env.py (next to their own models' metadata).
 ENV_LINES = """\
 from webhook_payloads.integrations.sqlalchemy import metadata as webhook_metadata
@@ -30,6 +32,20 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip(f"no PostgreSQL: {POSTGRES_MISSING}")
     _, url = _database(POSTGRES_URL)
     return postgresql_url(url)
+
+
+def operations(source: str) -> list[str]:
+    """The operation lines of a migration's ``upgrade()`` (Alembic's comments left out)."""
+    upgrade = source.split("def upgrade()", 1)[1].split("def downgrade()", 1)[0]
+    lines = [line.strip() for line in upgrade.splitlines()]
+    return sorted(line for line in lines if line.startswith(("op.", "sa.", ")")))
+
+
+def documented_migration() -> str:
+    """The migration the docs show (the one Python block with an ``upgrade()``)."""
+    page = (Path(__file__).parents[2] / "docs" / DOCS_PAGE).read_text()
+    (block,) = [part for part in page.split("```python")[1:] if "def upgrade()" in part]
+    return block.split("```", 1)[0] + "\ndef downgrade()"
 
 
 def project(tmp_path: Path, url: str) -> Config:
@@ -54,6 +70,8 @@ def test_autogenerate_then_upgrade_creates_the_table(tmp_path: Path, database: s
     alembic_command.revision(config, message="webhook inbox", autogenerate=True)
     (migration,) = (tmp_path / "app" / "migrations" / "versions").glob("*.py")
     assert f"op.create_table('{TABLE_NAME}'" in migration.read_text()
+
+    assert operations(migration.read_text()) == operations(documented_migration())
 
     alembic_command.upgrade(config, "head")
 
