@@ -8,7 +8,7 @@
 # refuses to run as root, so as root the server runs as the "postgres" user (made by the
 # package); any other user runs it as themselves. Trust authentication on 127.0.0.1 and a
 # socket inside DIR: nothing listens beyond this machine, and the data is disposable
-# (fsync off).
+# (fsync off, unless POSTGRES_FSYNC=on: the inbox benchmark measures real commits).
 set -euo pipefail
 
 command=${1:?usage: postgres.sh start|stop DIR}
@@ -52,7 +52,7 @@ start)
     # A free port, chosen by the kernel (the server binds it a moment later).
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start -o \
-        "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${POSTGRES_FSYNC:-off} -c synchronous_commit=${POSTGRES_FSYNC:-off} -c full_page_writes=${POSTGRES_FSYNC:-off} -c max_connections=200" \
         >/dev/null
     printf 'postgresql://postgres@127.0.0.1:%s/postgres\n' "$port"
     ;;

@@ -21,6 +21,8 @@ from webhook_payloads import PayloadError, Provider, UnknownEvent, WebhookEvent
 from webhook_payloads.anddone import AndDoneEvent, SignatureScheme
 from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations.django import webhook_view
+from webhook_payloads.integrations.django.inbox import Inbox
+from webhook_payloads.integrations.django.tasks import process_delivery
 from webhook_payloads.integrations.fastapi import webhook_event
 from webhook_payloads.integrations.flask import webhook_handler
 from webhook_payloads.integrations.starlette import CallbackDependency, WebhookDependency
@@ -38,6 +40,21 @@ def old_keep(body: bytes, error: PayloadError) -> None:
 
 
 # --- Django -------------------------------------------------------------------------------
+
+
+@webhook_view("payscore", inbox=True, name="payscore")
+def inbox_view(request: HttpRequest, event: PayscoreEvent) -> None:
+    """Accepted: the inbox in the app's table."""
+
+
+@webhook_view("payscore", inbox=Inbox(using="other"), defer=process_delivery.delay)
+def deferred_view(request: HttpRequest, event: PayscoreEvent) -> None:
+    """Accepted: an inbox on another database, processed by the Celery task."""
+
+
+@webhook_view("payscore", inbox="yes")  # type: ignore[call-overload, untyped-decorator]
+def wrong_inbox_view(request: HttpRequest, event: PayscoreEvent) -> None:
+    """Refused: an inbox is True or a store."""
 
 
 @webhook_view("payscore", on_invalid=keep)

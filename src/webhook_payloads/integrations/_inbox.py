@@ -264,7 +264,8 @@ _registry_lock: Final = threading.Lock()
 def register(entry: Registration) -> None:
     """Make ``entry`` findable by its name (for replay and workers).
 
-    Declaring the same handler again (a module imported twice) replaces the entry.
+    Declaring the same handler again (a module imported or run twice: same module and
+    qualified name) replaces the entry.
 
     Raises:
         ConfigurationError: Another handler, or another provider, has this name already.
@@ -272,7 +273,7 @@ def register(entry: Registration) -> None:
     with _registry_lock:
         known = _registry.get(entry.name)
         if known is not None and (
-            known.handler is not entry.handler or known.provider != entry.provider
+            _identity(known.handler) != _identity(entry.handler) or known.provider != entry.provider
         ):
             raise ConfigurationError(
                 f"Two receivers with an inbox are named {entry.name!r}; give each its own "
@@ -280,6 +281,14 @@ def register(entry: Registration) -> None:
                 provider=entry.provider,
             )
         _registry[entry.name] = entry
+
+
+def _identity(handler: object) -> tuple[str, str] | int:
+    module = getattr(handler, "__module__", None)
+    qualname = getattr(handler, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str) and "<locals>" not in qualname:
+        return module, qualname
+    return id(handler)
 
 
 def registration(name: str) -> Registration | None:

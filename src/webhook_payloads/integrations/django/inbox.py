@@ -44,9 +44,12 @@ def load_receivers() -> None:
     name in a registry that declaring the view fills; a process that has not served a
     request yet (``manage.py``, a Celery worker) has not imported the views.
     """
-    from django.urls import get_resolver  # noqa: PLC0415 - only where rows are processed
+    from django.conf import settings  # noqa: PLC0415 - only where rows are processed
+    from django.urls import get_resolver  # noqa: PLC0415
 
-    get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
+    urlconf = getattr(settings, "ROOT_URLCONF", None)
+    if urlconf:
+        get_resolver(urlconf).url_patterns  # noqa: B018 - the property imports the URLconf
 
 
 class Inbox(InboxMethods):
@@ -82,9 +85,17 @@ class Inbox(InboxMethods):
         """Insert the row unless its receiver and key exist (see ``Store.record``)."""
         model = _model()
         using = self.using
+        rows = model.objects.using(using)
+        # A repeat (providers resend) is found by a read; only a new delivery is inserted
+        # (a failed insert costs a rolled-back transaction).
+        known: Delivery | None = rows.filter(
+            receiver=record.receiver, idempotency_key=record.idempotency_key
+        ).first()
+        if known is not None:
+            return _row(known), False
         try:
             with transaction.atomic(using=using):
-                obj = model.objects.using(using).create(
+                obj = rows.create(
                     provider=record.provider,
                     receiver=record.receiver,
                     idempotency_key=record.idempotency_key,
@@ -99,7 +110,7 @@ class Inbox(InboxMethods):
                 )
         except IntegrityError:
             # Another copy got there first (or earlier): that row is the delivery.
-            found: Delivery = model.objects.using(using).get(
+            found: Delivery = rows.get(
                 receiver=record.receiver, idempotency_key=record.idempotency_key
             )
             return _row(found), False

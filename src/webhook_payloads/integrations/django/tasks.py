@@ -11,15 +11,16 @@ Celery's ``app.autodiscover_tasks()`` finds it in the installed app. Without Cel
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import shared_task  # type: ignore[import-untyped]  # pyright: ignore[reportMissingTypeStubs]
 
 from .inbox import Inbox, load_receivers
 
-__all__ = ["process_delivery"]
+__all__ = ["process", "process_delivery"]
 
 
-@shared_task(name="webhook_payloads.process_delivery", ignore_result=False)
-def process_delivery(row_id: int) -> str:
+def process(row_id: int) -> str:
     """Process stored delivery ``row_id`` exactly once; return what became of it.
 
     The row is claimed with ``select_for_update(skip_locked=True)``: a copy of the task that
@@ -38,3 +39,7 @@ def process_delivery(row_id: int) -> str:
     if outcome.error is None:
         return "processed"
     return "invalid" if outcome.status == 202 else "failed"  # noqa: PLR2004 - kept, invalid
+
+
+process_delivery: Any = shared_task(name="webhook_payloads.process_delivery")(process)  # pyright: ignore[reportUnknownVariableType]
+"""The Celery task running :func:`process` (``process_delivery.delay(row_id)``)."""

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...._inbox import FAILED, INVALID, STATUSES, Summary
+from ...._inbox import FAILED, INVALID, STATUSES, Status, Summary
 from ...inbox import Inbox, load_receivers
 
 # Progress lines: at most one every this many seconds (and after the last row).
@@ -99,7 +99,7 @@ class Command(BaseCommand):
             )
             return
         load_receivers()
-        statuses = options["status"] or [FAILED, INVALID]
+        statuses: list[Status] = options["status"] or [FAILED, INVALID]
         last = [time.monotonic()]
 
         def progress(done: int, total: int, summary: Summary) -> None:
