@@ -15,7 +15,7 @@ from webhook_payloads.integrations.sqlalchemy import TABLE_NAME, deliveries
 from ._sqla import postgresql_url
 from .conftest import POSTGRES_MISSING, POSTGRES_URL, _database
 
-DOCS_PAGE = "inbox_sqlalchemy_sections.md"
+DOCS_PAGE = "inbox.md"
 
 # What the docs tell users to write in their env.py (next to their own models' metadata).
 ENV_LINES = """\
