@@ -155,14 +155,17 @@ def test_the_event_loop_runs_on_while_a_handler_holds_its_row(hooks: Hooks) -> N
     assert answers == [200]
 
 
-def test_an_async_handler_runs_on_the_loop_once(hooks: Hooks) -> None:
+def test_an_async_handler_runs_on_the_loop_once_and_replays_without_one(hooks: Hooks) -> None:
     app = FastAPI()
     calls: list[str] = []
+    down = [True]
     dependency = webhook_event("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)
 
     @dependency.handler
     async def handle(event: WebhookEvent) -> None:
         calls.append(event.event_type)
+        if down[0]:
+            raise ConnectionError("the report service is down")
 
     @app.post("/hooks")
     def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
@@ -170,11 +173,19 @@ def test_an_async_handler_runs_on_the_loop_once(hooks: Hooks) -> None:
 
     client = TestClient(app)
     body, headers = signed("payscore", "REPORT_READY")
-    assert [client.post("/hooks", content=body, headers=headers).status_code for _ in range(2)] == [
-        200,
-        200,
-    ]
-    assert calls == ["REPORT_READY"]
+    assert client.post("/hooks", content=body, headers=headers).status_code == 500
+    down[0] = False
+    assert client.post("/hooks", content=body, headers=headers).status_code == 200
+    assert client.post("/hooks", content=body, headers=headers).status_code == 200
+    assert calls == ["REPORT_READY", "REPORT_READY"]
+    # Replay runs outside any event loop: the async handler gets one of its own.
+    other = signed("payscore", "REPORT_READY", report_id=str(uuid.uuid4()))
+    down[0] = True
+    assert client.post("/hooks", content=other[0], headers=other[1]).status_code == 500
+    down[0] = False
+    summary = hooks.inbox.replay(status="failed")
+    assert (summary.selected, summary.processed) == (1, 1)
+    assert len(calls) == 4
 
 
 def test_a_dependency_with_an_inbox_needs_its_handler(hooks: Hooks) -> None:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, insert, select
 
 from webhook_payloads import WebhookEvent
@@ -185,3 +185,44 @@ def test_inbox_and_on_invalid_together_are_refused() -> None:
             "payscore", secret=SECRET, inbox=Inbox(engine("sqlite")), on_invalid=lambda d: None
         )
         def hook(event: WebhookEvent) -> None: ...
+
+
+def test_replay_runs_in_the_app_context_and_selects_by_time(hooks: Hooks) -> None:
+    seen: list[str] = []
+    app = hooks.app
+
+    @app.post("/hooks/context")
+    @webhook_handler("payscore", inbox=hooks.inbox, name=uuid.uuid4().hex)
+    def context_hook(event: WebhookEvent) -> tuple[str, int]:
+        seen.append(current_app.name)  # the app's context, in a request and in replay
+        if len(seen) == 1:
+            raise RuntimeError("down")
+        return "done", 201
+
+    app.config["WEBHOOK_PAYLOADS_SECRETS"] = {"payscore": SECRET}
+    body, headers = signed("payscore", "REPORT_READY")
+    assert app.test_client().post("/hooks/context", data=body, headers=headers).status_code == 500
+    runner = app.test_cli_runner()
+    later = runner.invoke(args=["webhooks", "replay", "--since", "2999-01-01"])
+    assert later.stdout.startswith("0 selected")
+    bad = runner.invoke(args=["webhooks", "replay", "--since", "yesterday"])
+    assert bad.exit_code == 2
+    assert "not an ISO 8601 time" in bad.output
+    done = runner.invoke(args=["webhooks", "replay", "--since", "2000-01-01"])
+    assert done.stdout.startswith("1 selected: 1 processed"), done.output
+    assert seen == [app.name, app.name]
+
+
+def test_what_the_handler_returns_is_the_answer(hooks: Hooks) -> None:
+    app = Flask("answers")
+
+    @app.post("/hooks")
+    @webhook_handler("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)
+    def hook(event: WebhookEvent) -> tuple[str, int]:
+        return "made", 201
+
+    body, headers = signed("payscore", "REPORT_READY")
+    first = app.test_client().post("/hooks", data=body, headers=headers)
+    assert (first.status_code, first.text) == (201, "made")
+    repeat = app.test_client().post("/hooks", data=body, headers=headers)
+    assert (repeat.status_code, repeat.text) == (200, "")

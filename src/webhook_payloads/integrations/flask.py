@@ -47,6 +47,7 @@ from ._receiver import KEPT, SECRETS_SETTING, Answer, InvalidHandler, Receiver, 
 try:
     import click
     from flask import Flask, Response, current_app, has_app_context, jsonify, request
+    from flask.cli import AppGroup
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Flask
     raise ImportError(
         "webhook_payloads.integrations.flask needs Flask: pip install 'webhook-payloads[flask]'"
@@ -495,8 +496,6 @@ class _Time(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.
     name = "time"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
         try:
             return parse_time(str(value))
         except ValueError:
@@ -507,7 +506,13 @@ _TIME = _Time()
 
 
 def _webhooks_group(inbox: InboxCommands) -> click.Group:
-    @click.group("webhooks", help="Replay or prune the deliveries the webhook inbox keeps.")
+    # An AppGroup runs its commands in the app's context: handlers replayed there can use
+    # current_app, and the receivers read app.config's secrets, as in a request.
+    @click.group(
+        "webhooks",
+        cls=AppGroup,
+        help="Replay or prune the deliveries the webhook inbox keeps.",
+    )
     def webhooks() -> None:
         pass
 
