@@ -513,3 +513,20 @@ def test_signing_helpers_take_a_rotation_list_and_sign_with_its_first_key() -> N
     verify_signature(sign(BODY, [KEY, other], scheme), [other, KEY], scheme)
     with pytest.raises(ConfigurationError, match="not memoryview"):
         sign(BODY, memoryview(KEY.encode()), scheme)  # type: ignore[arg-type]
+
+
+def test_a_body_of_hundreds_of_top_level_keys_is_refused_without_reading_them_all() -> None:
+    # Each top-level member is located in Python before anything is verified: an unsigned
+    # megabyte of tiny keys cost most of a second. AndDone's envelope has a handful.
+    scheme = SignatureScheme(signed=SignedContent.BODY_WITHOUT_SIGNATURE, key=KeyEncoding.TEXT)
+    envelope = json.loads(BODY)
+    many = {**envelope, **{f"k{number}": number for number in range(256 - len(envelope) - 1)}}
+    signed_body = sign(json.dumps(many).encode(), KEY, scheme)
+    verify_signature(signed_body, KEY, scheme)  # 256 members, the Signature included
+    # Signed by hand, as AndDone would sign it (sign() refuses to make such a body).
+    unsigned = json.dumps({**many, "one_more": 0}).encode()
+    digest = base64.b64encode(hmac.new(KEY.encode(), unsigned, hashlib.sha256).digest())
+    too_many = unsigned[:-1] + b', "Signature": "' + digest + b'"}'
+    with pytest.raises(SignatureError) as info:
+        verify_signature(too_many, KEY, scheme)
+    assert info.value.reason == "malformed"

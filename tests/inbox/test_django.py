@@ -530,3 +530,42 @@ def test_webhook_view_works_without_the_app_installed() -> None:
         "assert 'webhook_payloads.integrations._inbox' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
+def test_the_task_function_says_what_became_of_each_row(alias: str) -> None:
+    from webhook_payloads.integrations.django import tasks
+
+    client = Client(raise_request_exception=False)
+    CALLS[alias].fail = RuntimeError("down")
+    assert (
+        post(client, f"/{alias}/payscore/", signed("payscore", "REPORT_READY")).status_code == 500
+    )
+    assert post(client, f"/{alias}/payscore/", signed.raw("payscore", b"{}")).status_code == 202
+    failed, invalid = rows(alias)
+
+    with override_settings(DATABASE_ROUTERS=[f"{__name__}.Router"]):
+        Router.alias = alias
+        assert tasks.process(failed.pk) == "failed"
+        assert tasks.process(invalid.pk) == "invalid"
+        CALLS[alias].fail = None
+        assert tasks.process(failed.pk) == "processed"
+        assert tasks.process(failed.pk) == "skipped"
+
+
+class Router:
+    """Sends the inbox's rows to the database under test (the task uses the router)."""
+
+    alias = "default"
+
+    def db_for_write(self, model: Any, **hints: Any) -> str:
+        return self.alias
+
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        return self.alias
+
+
+def test_the_admin_shows_a_body_that_is_not_json_as_text() -> None:
+    from webhook_payloads.integrations.django.admin import pretty
+
+    assert pretty(b'{"not json') == '{"not json'
+    assert pretty(b'{"a": [1]}') == '{\n  "a": [\n    1\n  ]\n}'

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -466,6 +466,9 @@ def test_two_receivers_keep_their_own_copy_of_one_delivery(backend: Backend) -> 
 
 @hypothesis_settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.text(max_size=3 * MAX_KEY_LENGTH))
+@example(key="k" * (MAX_KEY_LENGTH + 1))
+@example(key="payscore:REPORT_READY:\x00")
+@example(key="k" * MAX_KEY_LENGTH)
 def test_every_key_is_stored_bounded_and_distinct(backend: Backend, key: str) -> None:
     stored = bounded_key(key, "payscore")
     body, _ = request()
@@ -517,3 +520,59 @@ def test_two_handlers_cannot_share_a_name(backend: Backend) -> None:
                 handler=Handler(backend),
             )
         )
+
+
+def module_level_handler(event: Any) -> None:
+    """A handler declared at module level: its module and name identify it."""
+
+
+def test_the_same_handler_declared_again_replaces_its_entry(backend: Backend) -> None:
+    def declared() -> Registration:
+        return Registration(
+            name="tests.inbox.module-level",
+            provider="payscore",
+            store=backend.store,
+            parse=PAYSCORE.parse,
+            call=lambda row, event: module_level_handler(event),
+            handler=module_level_handler,
+        )
+
+    first, again = declared(), declared()
+    register(first)
+    register(again)  # a module imported twice declares it twice
+
+    assert registration("tests.inbox.module-level") is again
+
+
+def test_a_row_pruned_between_record_and_claim_is_left_alone(backend: Backend) -> None:
+    handler = Handler(backend)
+
+    class Pruning:
+        """The real store, except that the row is deleted right after it is recorded."""
+
+        def __init__(self, store: Any) -> None:
+            self.store = store
+
+        def record(self, record: Record) -> Any:
+            found = self.store.record(record)
+            self.store.delete_before(NOW + timedelta(days=1))
+            return found
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+    registered = Registration(
+        name=f"tests.inbox.{uuid.uuid4().hex}",
+        provider="payscore",
+        store=Pruning(backend.store),
+        parse=PAYSCORE.parse,
+        call=lambda row, event: handler(event),
+        handler=handler,
+    )
+    register(registered)
+
+    outcome = send(registered, *request(), handler)
+
+    assert (outcome.status, outcome.ran) == (200, False)
+    assert handler.calls == []
+    assert backend.rows() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +29,8 @@ from webhook_payloads import (
 )
 from webhook_payloads._registry import get_spec
 from webhook_payloads.integrations import InvalidDelivery
-from webhook_payloads.integrations.django import webhook_view
+from webhook_payloads.integrations._receiver import OFFLOAD_SIZE
+from webhook_payloads.integrations.django import limit_webhook_bodies, webhook_view
 from webhook_payloads.testing import event_types, providers
 
 from ._kit import (
@@ -534,3 +536,131 @@ def test_one_decorator_for_two_views_names_each_after_its_handler() -> None:
         assert view(request).status_code == 202
     prefix = f"{__name__}.test_one_decorator_for_two_views_names_each_after_its_handler.<locals>"
     assert [d.receiver for d in kept.calls] == [f"{prefix}.first", f"{prefix}.second"]
+
+
+def _wsgi_without_length(body_file: io.BytesIO, *, terminated: bool) -> HttpRequest:
+    # What a WSGI server hands Django for a chunked upload: no CONTENT_LENGTH.
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    request = RequestFactory().post(
+        "/small/", data=body, headers=headers, content_type="application/json"
+    )
+    del request.META["CONTENT_LENGTH"]
+    request.META["wsgi.input"] = body_file
+    if terminated:
+        request.META["wsgi.input_terminated"] = True
+    return request
+
+
+def test_a_wsgi_body_without_length_is_a_411_that_says_why_when_the_server_cannot_end_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body, _ = signed("payscore", "VERIFICATION_STARTED")
+    response = small(_wsgi_without_length(io.BytesIO(body), terminated=False))
+    assert (response.status_code, json.loads(response.content)) == (
+        411,
+        {"error": "webhook length required"},
+    )
+    assert "wsgi.input_terminated" in caplog.text
+    assert "secret" not in caplog.text
+    assert RECEIVED == []
+
+
+def test_a_wsgi_body_without_length_is_read_from_the_stream_when_the_server_ends_it() -> None:
+    body, _ = signed("payscore", "VERIFICATION_STARTED")
+    response = small(_wsgi_without_length(io.BytesIO(body), terminated=True))
+    assert response.status_code == 200
+    ((_, event, _),) = RECEIVED
+    assert event.event_type == "VERIFICATION_STARTED"
+    body_file = _CountingFile(b" " * (8 << 20))
+    response = small(_wsgi_without_length(body_file, terminated=True))
+    assert_refused(response.status_code, response.content, 413)
+    assert body_file.read_bytes == 257
+
+
+class _Asgi:
+    """Django's ASGI application as the wrapper sees it: records what reaches it."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.received = [await receive() for _ in range(3)]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _run_asgi(
+    scope: dict[str, Any], messages: list[dict[str, Any]]
+) -> tuple[_Asgi, list[dict[str, Any]], int]:
+    """Run the wrapper; what reached Django, what was sent, and how many messages were read."""
+    django_app = _Asgi()
+    sent: list[dict[str, Any]] = []
+    read = 0
+    pending = itertools.chain(messages, itertools.repeat({"type": "http.disconnect"}))
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        read += 1
+        return next(pending)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(limit_webhook_bodies(django_app)(scope, receive, send))
+    return django_app, sent, read
+
+
+def _scope(path: str = "/small/", **extra: Any) -> dict[str, Any]:
+    return {"type": "http", "method": "POST", "path": path, "headers": [], **extra}
+
+
+def _piece(size: int, *, more: bool = True) -> dict[str, Any]:
+    return {"type": "http.request", "body": b" " * size, "more_body": more}
+
+
+def test_under_asgi_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    scope = _scope(headers=[(b"content-length", b"100000")])
+    django_app, sent, read = _run_asgi(scope, [_piece(300, more=False)])
+    assert (django_app.received, read) == (None, 0)
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"]) == {"error": "webhook body too large"}
+
+
+def test_under_asgi_a_chunked_body_is_refused_once_past_the_limit() -> None:
+    django_app, sent, read = _run_asgi(_scope(), [_piece(200), _piece(200), _piece(200)])
+    assert (django_app.received, read, sent[0]["status"]) == (None, 2, 413)
+    # Behind a script prefix, the path is resolved as Django resolves it.
+    scope = _scope("/prefix/small/", root_path="/prefix")
+    django_app, sent, read = _run_asgi(scope, [_piece(200), _piece(200)])
+    assert (django_app.received, read, sent[0]["status"]) == (None, 2, 413)
+
+
+def test_under_asgi_a_body_within_the_limit_reaches_django_as_it_came() -> None:
+    messages = [_piece(100), _piece(100, more=False)]
+    django_app, sent, _ = _run_asgi(_scope(), messages)
+    assert django_app.received == [*messages, {"type": "http.disconnect"}]
+    assert sent[0]["status"] == 200
+    django_app, _, _ = _run_asgi(_scope(), [])  # a client gone before its body
+    assert django_app.received == [{"type": "http.disconnect"}] * 3
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        _scope("/nowhere/"),
+        _scope(method="GET"),
+        _scope("/mastercard/x/"),
+        {"type": "lifespan"},
+    ],
+)
+def test_under_asgi_other_requests_pass_untouched(scope: dict[str, Any]) -> None:
+    messages = [_piece(5000), _piece(5000), _piece(5000, more=False)]
+    django_app, _, read = _run_asgi(scope, messages)
+    assert (django_app.received, read) == (messages, 3)
+
+
+def test_a_large_body_is_verified_and_parsed_off_the_loop_in_an_async_view() -> None:
+    request = signed("payscore", "REPORT_READY", report_id="r" * (OFFLOAD_SIZE + 1))
+    assert _post_async("/async/", request).status_code == 200
+    ((_, event, _),) = RECEIVED
+    assert len(event.report_id) == OFFLOAD_SIZE + 1  # type: ignore[attr-defined]

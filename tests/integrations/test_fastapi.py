@@ -34,6 +34,7 @@ from webhook_payloads import (
 from webhook_payloads._registry import get_spec
 from webhook_payloads.integrations import InvalidDelivery
 from webhook_payloads.integrations import starlette as starlette_integration
+from webhook_payloads.integrations._receiver import OFFLOAD_SIZE
 from webhook_payloads.integrations.fastapi import webhook_error_handler, webhook_event
 from webhook_payloads.testing import event_types, providers
 
@@ -404,3 +405,12 @@ def test_a_plain_on_invalid_runs_off_the_event_loop(client: TestClient) -> None:
     OFF_LOOP.clear()
     assert post(client, "/off-loop-keeping", invalid("payscore")).status_code == 202
     assert OFF_LOOP == [True]
+
+
+def test_a_large_body_is_verified_and_parsed_in_a_worker_thread(client: TestClient) -> None:
+    RECEIVED.clear()
+    request = signed("payscore", "REPORT_READY", report_id="r" * (OFFLOAD_SIZE + 1))
+    assert post(client, "/hooks/payscore", request).status_code == 200
+    assert len(RECEIVED[0].report_id) == OFFLOAD_SIZE + 1  # type: ignore[union-attr]
+    forged = (request[0].replace(b"rrrr", b"rrrs", 1), request[1])
+    assert post(client, "/hooks/payscore", forged).status_code == 401

@@ -27,10 +27,12 @@ from webhook_payloads.testing import providers
 
 from ._kit import (
     SIGNATURE_SCHEMES,
+    Kept,
     receiver_options,
     secrets_for,
     signed,
     tampered,
+    unknown,
 )
 
 # What each provider's route must show, as the providers document it.
@@ -64,6 +66,18 @@ def make_app() -> FastAPI:
     @app.post("/small", responses={400: {"description": "Our own words."}})
     def small_hook(event: Annotated[WebhookEvent, Depends(small)]) -> None:
         RECEIVED.append(event)  # pragma: no cover - every body sent here is too large
+
+    keeping = webhook_event("payscore", secret=secrets_for("payscore"), on_invalid=Kept())
+
+    @app.post("/keeping")
+    def keeping_hook(event: Annotated[WebhookEvent, Depends(keeping)]) -> None:
+        RECEIVED.append(event)  # pragma: no cover - only invalid bodies are sent here
+
+    failing = webhook_event("payscore", secret=secrets_for("payscore"), on_invalid=Kept(fail=True))
+
+    @app.post("/failing-store")
+    def failing_hook(event: Annotated[WebhookEvent, Depends(failing)]) -> None:
+        RECEIVED.append(event)  # pragma: no cover - only invalid bodies are sent here
 
     missing = webhook_event("payscore", secret=lambda: None)  # a setting never filled in
 
@@ -335,3 +349,38 @@ def test_mastercard_callback_parameters_are_query_parameters() -> None:
         ("query", "token", True),
     ]
     assert "401" in documented["responses"]
+
+
+def test_a_route_that_keeps_deliveries_documents_its_202(
+    app: FastAPI, document: dict[str, Any]
+) -> None:
+    responses = operation(document, "/keeping")["responses"]
+    assert set(responses) == {"200", "202", "400", "401", "413", "500"}
+    assert "on_invalid" in responses["202"]["description"]
+    assert "202" not in operation(document, "/hooks/payscore")["responses"]
+    client = TestClient(app)
+    body, headers = unknown("payscore")
+    kept = client.post("/keeping", content=body, headers=headers)
+    assert (kept.status_code, kept.json()) == (
+        202,
+        {"detail": documented_detail(document, "/keeping", 202)},
+    )
+    # The keeper's own failure is a documented 500 too.
+    failed = client.post("/failing-store", content=body, headers=headers)
+    schema = operation(document, "/failing-store")["responses"]["500"]["content"]
+    details = schema["application/json"]["schema"]["properties"]["detail"]["enum"]
+    assert failed.status_code == 500
+    assert failed.json()["detail"] in details
+
+
+def test_an_inbox_can_document_its_202_through_register() -> None:
+    async def receive(request: Request) -> None: ...  # pragma: no cover - only documented
+
+    _openapi.register(receive, "payscore", accepted="Stored in the inbox, to be processed later.")
+    app = FastAPI()
+    document_webhooks(app)
+    app.post("/hooks/payscore", dependencies=[Depends(receive)])(lambda: None)
+    document = app.openapi()
+    validate(document)
+    accepted = operation(document, "/hooks/payscore")["responses"]["202"]
+    assert accepted["description"] == "Stored in the inbox, to be processed later."

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any, TypeVar
 
 import pytest
 
@@ -17,11 +21,18 @@ from webhook_payloads import (
 )
 from webhook_payloads.anddone import ALL_SCHEMES, SignatureScheme
 from webhook_payloads.integrations import InvalidDelivery
-from webhook_payloads.integrations._receiver import KEPT, Answer, Receiver, refusal
+from webhook_payloads.integrations._receiver import (
+    KEPT,
+    OFFLOAD_SIZE,
+    Answer,
+    Receiver,
+    refusal,
+)
 from webhook_payloads.payscore import signed_headers
 
 SCHEMES = [s for s in ALL_SCHEMES if str(s.signed) != "event_body"]
 EVENT_BODY = SignatureScheme.from_name("event_body:hex_decoded")
+T = TypeVar("T")
 
 
 def receiver(**options: object) -> Receiver:
@@ -201,3 +212,66 @@ def test_an_invalid_delivery_hides_body_and_headers() -> None:
     assert "app.hooks.payscore" in text
     with pytest.raises(AttributeError):
         delivery.body = b""  # type: ignore[misc]
+
+
+class _Offload:
+    """Records what an async receiver hands to worker threads (runs it inline)."""
+
+    def __init__(self) -> None:
+        self.cpu_calls: list[int] = []
+        self.blocking_calls = 0
+
+    async def cpu(self, function: Callable[..., T], /, *args: Any) -> T:
+        self.cpu_calls.append(len(args[0]))
+        return function(*args)
+
+    async def blocking(self, function: Callable[..., T], /, *args: Any) -> T:
+        self.blocking_calls += 1
+        return function(*args)
+
+
+def _body_of(size: int) -> bytes:
+    """A Payscore body of exactly ``size`` bytes."""
+    empty = json.dumps({"code": "VERIFICATION_STARTED", "verification_id": ""}).encode()
+    return empty[:-2] + b"v" * (size - len(empty)) + b'"}'
+
+
+def test_async_receivers_verify_and_parse_only_large_bodies_off_the_loop() -> None:
+    built = receiver(secret="s", max_body_size=OFFLOAD_SIZE * 2)
+    start = built.start(None, "", None)
+    offload = _Offload()
+
+    async def handler(first: tuple[object, ...]) -> object:
+        return first[0]
+
+    for size in (100, OFFLOAD_SIZE, OFFLOAD_SIZE + 1):
+        body = _body_of(size)
+        assert len(body) == size
+        headers = signed_headers(body, "s")
+        event = asyncio.run(built.handle_async(start, body, headers, handler, offload))
+        assert getattr(event, "event_type", None) == "VERIFICATION_STARTED"
+    assert [size > OFFLOAD_SIZE for size in offload.cpu_calls] == [True]
+    assert offload.blocking_calls == 0
+
+
+def test_a_plain_keeper_runs_by_the_offload_in_async_views_and_its_coroutine_is_awaited() -> None:
+    kept: list[str] = []
+
+    async def store(delivery: InvalidDelivery) -> None:
+        kept.append(delivery.receiver)
+
+    def plain(delivery: InvalidDelivery) -> object:
+        return store(delivery)
+
+    built = receiver(secret="s", on_invalid=plain, name="plain")
+    offload = _Offload()
+
+    async def handler(first: tuple[object, ...]) -> object:
+        raise AssertionError(first)  # pragma: no cover - never reached
+
+    start = built.start(None, "", None)
+    answer = asyncio.run(
+        built.handle_async(start, b"{", signed_headers(b"{", "s"), handler, offload)
+    )
+    assert (answer, offload.blocking_calls, kept) == (KEPT, 1, ["plain"])
+    assert repr(KEPT) == "Answer(202, 'webhook kept for replay')"

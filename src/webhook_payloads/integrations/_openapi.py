@@ -23,6 +23,7 @@ from .._registry import ProviderSpec, get_spec
 from .._samples import sample_body, sample_names
 from .._schema import json_schema
 from .._signing import HexHeaderScheme
+from ._receiver import KEPT_TEXT, NOT_KEPT
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -39,10 +40,18 @@ _COMPONENTS_PREFIX: Final = "#/components/schemas/"
 
 @dataclass(frozen=True)
 class _Webhook:
-    """What a registered dependency receives: the provider, and any ``callbackUrl`` parameters."""
+    """What a registered dependency receives, and what it can answer besides its refusals.
+
+    Attributes:
+        provider: The provider id.
+        callback_params: The ``callbackUrl`` query parameters (Mastercard with a key).
+        accepted: Why the route may answer 202 instead of running the endpoint (``on_invalid``
+            kept the delivery; an inbox stored it), or ``None`` when it never does.
+    """
 
     provider: str
     callback_params: tuple[str, ...] = ()
+    accepted: str | None = None
 
 
 # The attribute that marks a dependency made by webhook_event.
@@ -55,6 +64,7 @@ def register(
     provider: str,
     *,
     callback_params: tuple[str, str] | None = None,
+    accepted: str | None = None,
 ) -> None:
     """Remember that ``dependency`` receives ``provider``'s webhooks, for :func:`document_webhooks`.
 
@@ -63,8 +73,12 @@ def register(
         provider: The provider id.
         callback_params: For Mastercard with a callback key: the names of the query parameters
             that carry the reference and its token.
+        accepted: When the dependency may answer 202 without running the endpoint, the
+            sentence that says why (``on_invalid``, an inbox); the 202 is then documented.
     """
-    vars(dependency)[_MARK] = _Webhook(get_spec(provider).provider.value, callback_params or ())
+    vars(dependency)[_MARK] = _Webhook(
+        get_spec(provider).provider.value, callback_params or (), accepted
+    )
 
 
 def document_webhooks(app: FastAPI) -> None:
@@ -83,7 +97,8 @@ def document_webhooks(app: FastAPI) -> None:
     - the signature header as a required header parameter (``Verification-Signature`` for
       Payscore, ``X-Finicity-Signature`` for Mastercard Connect; AndDone signs inside the body
       and Mastercard report webhooks are unsigned);
-    - the 400, 401 (for signed providers), 413 and 500 answers, with their ``detail`` texts.
+    - the 400, 401 (for signed providers), 413 and 500 answers, with their ``detail`` texts,
+      and 202 where the dependency keeps deliveries (``on_invalid``).
 
     The body is documented only: the dependency still reads and verifies the raw bytes.
     Calling this again for the same app does nothing.
@@ -219,6 +234,14 @@ def _document(operation: JsonObject, webhook: _Webhook, body_ref: str) -> None:
     for status, (description, detail) in _ANSWERS.items():
         if signed or status != _UNAUTHORIZED:
             responses.setdefault(str(status), _refusal(description, detail))
+    if webhook.accepted is not None:
+        responses.setdefault(str(_ACCEPTED), _refusal(webhook.accepted, KEPT_TEXT))
+        # The keeper's own failure is a 500 too, with its own detail.
+        server_error = responses[str(_SERVER_ERROR)]
+        detail = server_error.get("content", {}).get("application/json", {}).get("schema", {})
+        if detail.get("properties", {}).get("detail", {}).get("const") == _MISCONFIGURED:
+            detail["properties"]["detail"] = {"type": "string", "enum": [_MISCONFIGURED, NOT_KEPT]}
+            server_error["description"] += " Or the delivery could not be kept (on_invalid raised)."
 
 
 def _examples(spec: ProviderSpec) -> JsonObject:
@@ -257,7 +280,10 @@ def _parameters(webhook: _Webhook) -> Iterator[JsonObject]:
         }
 
 
+_ACCEPTED: Final = 202
 _UNAUTHORIZED: Final = 401
+_SERVER_ERROR: Final = 500
+_MISCONFIGURED: Final = "webhook receiver misconfigured"
 # Each answer's description, and the detail the receiver sends with it.
 _ANSWERS: Final[Mapping[int, tuple[str, str]]] = {
     400: (
@@ -272,7 +298,7 @@ _ANSWERS: Final[Mapping[int, tuple[str, str]]] = {
     500: (
         "The receiver is misconfigured (such as no secret for a provider that signs); "
         "the details are in the log.",
-        "webhook receiver misconfigured",
+        _MISCONFIGURED,
     ),
 }
 

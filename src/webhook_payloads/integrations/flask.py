@@ -107,9 +107,11 @@ def _read_undeclared(receiver: Receiver) -> bytes:
     # the server marks the input terminated): count it as it is read, so that a client
     # streaming gigabytes is refused at the limit, not after all of it is in memory. (The
     # stream is then consumed: the view cannot call request.get_data() again.)
+    # A WSGI stream's read(n) waits for n bytes: never ask for more than one byte past the
+    # limit, so that a body over it is refused as soon as that much has arrived.
     chunks: list[bytes] = []
     size = 0
-    while chunk := request.stream.read(_PIECE):
+    while chunk := request.stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
         size += len(chunk)
         receiver.check_length(size)
         chunks.append(chunk)

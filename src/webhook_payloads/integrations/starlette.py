@@ -45,6 +45,7 @@ from ._receiver import (
 
 try:
     import anyio.from_thread
+    import anyio.lowlevel
     import anyio.to_thread
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
@@ -225,8 +226,8 @@ class _AnyioOffload:
     """Blocking work in the event loop's worker threads (see :class:`Offload`)."""
 
     async def cpu(self, function: Callable[..., T], /, *args: Any) -> T:
-        """Verifying and parsing a large body."""
-        return await anyio.to_thread.run_sync(function, *args)
+        """Verifying and parsing a large body, one at a time (see ``_cpu_limiter``)."""
+        return await anyio.to_thread.run_sync(function, *args, limiter=_cpu_limiter())
 
     async def blocking(self, function: Callable[..., T], /, *args: Any) -> T:
         """A plain ``on_invalid``: it may write to a database."""
@@ -234,6 +235,26 @@ class _AnyioOffload:
 
 
 _OFFLOAD: Final = _AnyioOffload()
+_KEPT_BY_INBOX: Final = (
+    "An authentic delivery that this version cannot read (it fails validation or has an "
+    "unknown event type) was kept in the inbox as invalid, for replay; the endpoint did not run."
+)
+_KEPT_BY_ON_INVALID: Final = (
+    "An authentic delivery that this version cannot read (it fails validation or has an "
+    "unknown event type) was kept by on_invalid; the endpoint did not run."
+)
+_CPU: Final[anyio.lowlevel.RunVar[anyio.CapacityLimiter]] = anyio.lowlevel.RunVar("cpu")
+
+
+def _cpu_limiter() -> anyio.CapacityLimiter:
+    # One large body at a time per event loop: threads share one GIL, so more of them would
+    # not go faster, and each more thread the loop competes with stretches its stalls.
+    try:
+        return _CPU.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(1)
+        _CPU.set(limiter)
+        return limiter
 
 
 class CallbackDependency(WebhookDependency[EventT_co]):
@@ -516,10 +537,13 @@ def webhook_event(
         "max_body_size": max_body_size,
         "allow_unknown": allow_unknown,
     }
+    accepted = None if on_invalid is None else _KEPT_BY_ON_INVALID
+    if inbox is not None:
+        accepted = _KEPT_BY_INBOX
     if receiver.checks_token:
         dependency: WebhookDependency[Any] = CallbackDependency(receiver, inbox, options)
-        register(dependency, receiver.provider, callback_params=("ref", "token"))
+        register(dependency, receiver.provider, callback_params=("ref", "token"), accepted=accepted)
     else:
         dependency = WebhookDependency(receiver, inbox, options)
-        register(dependency, receiver.provider)
+        register(dependency, receiver.provider, accepted=accepted)
     return dependency

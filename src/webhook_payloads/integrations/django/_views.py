@@ -53,7 +53,16 @@ if TYPE_CHECKING:
     from ...payscore_v1 import PayscoreV1Event
     from .._inbox import Store
 
-__all__ = ["SECRETS_SETTING", "CallbackViewDecorator", "ViewDecorator", "webhook_view"]
+__all__ = [
+    "RECEIVER_ATTRIBUTE",
+    "SECRETS_SETTING",
+    "CallbackViewDecorator",
+    "ViewDecorator",
+    "webhook_view",
+]
+
+RECEIVER_ATTRIBUTE: Final = "webhook_payloads_receiver"
+"""The attribute holding a view's :class:`Receiver` (read by ``limit_webhook_bodies``)."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -144,6 +153,7 @@ class _Decorator:
             # Marked by hand, not wrapped in csrf_exempt(): before Django 5.0 that decorator
             # returns a sync wrapper, and Django would not await the view's coroutine.
             async_view.csrf_exempt = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
+            setattr(async_view, RECEIVER_ATTRIBUTE, receiver)
             return async_view
 
         receiver.refuse_async_keeper("a sync Django view")
@@ -161,6 +171,7 @@ class _Decorator:
             )
             return _response(result)
 
+        setattr(view, RECEIVER_ATTRIBUTE, receiver)
         return csrf_exempt(view)
 
 
@@ -220,9 +231,11 @@ def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[
 
 
 def _read_stream(stream: Any, receiver: Receiver) -> bytes:
+    # A WSGI stream's read(n) waits for n bytes: never ask for more than one byte past the
+    # limit, so that a body over it is refused as soon as that much has arrived.
     chunks: list[bytes] = []
     size = 0
-    while chunk := stream.read(_PIECE):
+    while chunk := stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
         size += len(chunk)
         receiver.check_length(size)
         chunks.append(chunk)
