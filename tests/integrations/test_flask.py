@@ -356,3 +356,19 @@ def test_a_chunked_body_within_the_limit_is_parsed() -> None:
 def test_an_async_on_invalid_is_refused_when_declared() -> None:
     with pytest.raises(ConfigurationError, match="async function, which a Flask view"):
         webhook_handler("payscore", secret=SECRET, on_invalid=AsyncKept())
+
+
+def test_a_body_without_length_the_server_does_not_mark_complete_is_a_411_that_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Werkzeug hands the view an empty stream then: the signature is not to blame.
+    RECEIVED.clear()
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    environ = EnvironBuilder(path="/keeping", method="POST", headers=headers).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input"] = io.BytesIO(body)
+    app_iter, status, _ = run_wsgi_app(make_app(), environ, buffered=True)
+    assert int(status.split()[0]) == 411
+    assert json.loads(b"".join(app_iter)) == {"error": "webhook length required"}
+    assert "wsgi.input_terminated" in caplog.text
+    assert RECEIVED == []

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = [
     "KEPT",
     "KEPT_TEXT",
+    "LENGTH_REQUIRED",
+    "LENGTH_REQUIRED_TEXT",
     "NOT_KEPT",
     "OFFLOAD_SIZE",
     "SECRETS_SETTING",
@@ -166,6 +168,12 @@ _REFUSALS: Final[Mapping[int, str]] = {
 }
 _SERVER_ERROR: Final = "webhook receiver misconfigured"
 NOT_KEPT: Final = "webhook could not be kept"
+LENGTH_REQUIRED_TEXT: Final = "webhook length required"
+LENGTH_REQUIRED: Final = (
+    "Refused a webhook from %s (411): it came without Content-Length (chunked) and the WSGI "
+    "server does not mark such a body as complete (wsgi.input_terminated), so it cannot be "
+    "read; run a server that does (gunicorn does), or have the proxy send Content-Length."
+)
 # More digits than any real Content-Length has (and int() of thousands of digits fails).
 _MAX_DIGITS: Final = 18
 # Signs nothing: it lets the constructor check the signature scheme and the other options

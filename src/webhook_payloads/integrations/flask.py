@@ -12,8 +12,9 @@ Example::
         handle(event)
 
 The body is read with ``request.get_data()`` (one of undeclared length, chunked, piece by piece
-from ``request.stream``, refused once it passes the limit); a refused request gets 400/401/413/500
-(from the error's ``http_status``) with a short JSON body, and anything but POST gets 405.
+from ``request.stream`` when the server marks it complete, refused once it passes the limit,
+else 411); a refused request gets 400/401/413/500 (from the error's ``http_status``) with a
+short JSON body, and anything but POST gets 405.
 """
 
 from __future__ import annotations
@@ -42,7 +43,18 @@ from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import ConfigurationError, WebhookError
 from ._commands import InboxCommands, parse_time, run_prune, run_replay
 from ._inbox import STATUSES, Outcome, ReceiverInbox, Row, Store
-from ._receiver import KEPT, SECRETS_SETTING, Answer, InvalidHandler, Receiver, SecretSource, Start
+from ._receiver import (
+    KEPT,
+    LENGTH_REQUIRED,
+    LENGTH_REQUIRED_TEXT,
+    SECRETS_SETTING,
+    Answer,
+    InvalidHandler,
+    Receiver,
+    SecretSource,
+    Start,
+    logger,
+)
 
 try:
     import click
@@ -128,8 +140,15 @@ def _read(receiver: Receiver) -> Answer | tuple[Start, bytes]:
             request.url if receiver.checks_token else "",
             request.content_length,
         )
-        # Werkzeug stops at a declared length; one of undeclared length is counted as read.
-        body = request.get_data() if start.declared is not None else _read_undeclared(receiver)
+        if start.declared is not None:
+            body = request.get_data()  # Werkzeug stops at the declared length
+        elif request.environ.get("wsgi.input_terminated"):
+            body = _read_undeclared(receiver)  # counted as it is read
+        else:
+            # Werkzeug reads nothing of a body without a length that the server does not mark
+            # complete: parsing b"" would blame the signature. Say what is wrong instead.
+            logger.warning(LENGTH_REQUIRED, receiver.provider)
+            return Answer(411, LENGTH_REQUIRED_TEXT)
     except WebhookError as error:
         return receiver.refuse(error)
     return start, body

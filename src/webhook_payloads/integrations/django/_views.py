@@ -23,6 +23,8 @@ from ..._types import DEFAULT_MAX_BODY_SIZE
 from ...exceptions import ConfigurationError, WebhookError
 from .._receiver import (
     KEPT,
+    LENGTH_REQUIRED,
+    LENGTH_REQUIRED_TEXT,
     SECRETS_SETTING,
     Answer,
     InvalidHandler,
@@ -189,11 +191,6 @@ class _DjangoOffload:
 
 _OFFLOAD: Final = _DjangoOffload()
 _PIECE: Final = 64 * 1024
-_LENGTH_REQUIRED: Final = (
-    "Refused a webhook from %s (411): it came without Content-Length (chunked) and the WSGI "
-    "server does not mark such a body as complete (wsgi.input_terminated), so Django cannot "
-    "read it; run a server that does (gunicorn does), or have the proxy send Content-Length."
-)
 
 
 def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[Start, bytes]:
@@ -221,8 +218,8 @@ def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[
         if not meta.get("wsgi.input_terminated"):
             # Django reads nothing of a WSGI body without a length: parsing b"" would blame
             # the signature. Say what is wrong instead.
-            logger.warning(_LENGTH_REQUIRED, receiver.provider)
-            return JsonResponse({"error": "webhook length required"}, status=411)
+            logger.warning(LENGTH_REQUIRED, receiver.provider)
+            return _answer(Answer(411, LENGTH_REQUIRED_TEXT))
         # The server decodes the chunks and ends the stream: read it piece by piece,
         # counting, so that a body past the limit is refused without loading all of it.
         return start, _read_stream(stream, receiver)
