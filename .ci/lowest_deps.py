@@ -1,7 +1,7 @@
 """Print pins for the lowest versions pyproject.toml declares.
 
     python .ci/lowest_deps.py runtime      # pydantic and typing-extensions
-    python .ci/lowest_deps.py frameworks   # Django, Flask, FastAPI and Starlette
+    python .ci/lowest_deps.py frameworks   # Django, Flask, FastAPI, Starlette and SQLAlchemy
 
 The two sets are installed one after the other: FastAPI's lowest release needs a newer
 typing-extensions than the library's own lowest. Test tools the old frameworks need are
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tomllib
 
-FRAMEWORKS = ("django", "flask", "fastapi", "starlette")
+FRAMEWORKS = ("django", "flask", "fastapi", "starlette", "sqlalchemy")
 ERA_TOOLS = ["werkzeug==2.3.0", "httpx==0.24.1"]
 
 project = tomllib.loads(Path("pyproject.toml").read_text())["project"]

@@ -1,4 +1,6 @@
-"""What the inbox adds per request over the plain Django receiver, on SQLite and PostgreSQL.
+"""What the inbox adds per request over the plain receiver, on SQLite and PostgreSQL.
+
+Django's receiver with its store, then Flask's and FastAPI's with the SQLAlchemy store.
 
 Usage (from the repository root, in the dev environment)::
 
@@ -166,6 +168,119 @@ def measure(aliases: list[str], rounds: int, batch: int) -> None:
         )
 
 
+def sqlalchemy_database(url: str) -> str:
+    """A SQLAlchemy URL of a new database on the server at ``url``."""
+    made = database_settings(url)
+    return f"postgresql+psycopg://{made['USER']}@{made['HOST']}:{made['PORT']}/{made['NAME']}"
+
+
+def measure_sqlalchemy(urls: list[str], rounds: int, batch: int) -> None:
+    """As :func:`measure`, for Flask's and FastAPI's receivers with the SQLAlchemy store.
+
+    Requests go through each framework's test client (Werkzeug's, and Starlette's over
+    httpx), the same for both sides of each pair. (The endpoints name their dependency as a
+    default: this module's annotations are strings, which FastAPI resolves in the module's
+    globals, where these local dependencies are not.)
+    """
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+    from flask import Flask
+    from sqlalchemy import create_engine
+
+    from webhook_payloads.integrations.fastapi import webhook_event
+    from webhook_payloads.integrations.flask import webhook_handler
+    from webhook_payloads.integrations.sqlalchemy import Inbox, metadata
+    from webhook_payloads.testing import RequestBuilder
+
+    signed = RequestBuilder(secret=SECRET)
+
+    def nothing(event: Any) -> None:
+        """The handler: no work of its own."""
+
+    for url in urls:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        inbox = Inbox(engine)
+        tag = uuid.uuid4().hex[:8]
+        flask_app = Flask("bench")
+        plain_view = webhook_handler("payscore", secret=SECRET, name=f"p{tag}")(nothing)
+        inbox_view = webhook_handler("payscore", secret=SECRET, inbox=inbox, name=f"f{tag}")(
+            nothing
+        )
+        flask_app.add_url_rule("/plain", "plain", plain_view, methods=["POST"])
+        flask_app.add_url_rule("/inbox", "inbox", inbox_view, methods=["POST"])
+        api = FastAPI()
+        plain_event = webhook_event("payscore", secret=SECRET)
+        inbox_event = webhook_event("payscore", secret=SECRET, inbox=inbox, name=f"a{tag}")
+        inbox_event.handler(nothing)
+
+        @api.post("/plain")
+        def plain_endpoint(event: Any = Depends(plain_event)) -> None:  # noqa: B008 - FastAPI's way
+            nothing(event)
+
+        @api.post("/inbox")
+        def inbox_endpoint(event: Any = Depends(inbox_event)) -> None:  # noqa: B008 - FastAPI's way
+            pass
+
+        database = url.split(":", 1)[0].split("+")[0]
+        flask_client = flask_app.test_client()
+        with TestClient(api) as api_client:
+            for framework, client, key in (
+                ("flask", flask_client, "data"),
+                ("fastapi", api_client, "content"),
+            ):
+
+                def post(
+                    path: str, body: bytes, headers: dict[str, str], c: Any = client, k: str = key
+                ) -> int:
+                    return int(c.post(path, headers=headers, **{k: body}).status_code)
+
+                _pairs(f"{framework} {database}", post, signed, rounds=rounds, batch=batch)
+        engine.dispose()
+
+
+def _pairs(
+    framework: str,
+    post: Callable[[str, bytes, dict[str, str]], int],
+    signed: Any,
+    *,
+    rounds: int,
+    batch: int,
+) -> None:
+    def requests(count: int) -> list[tuple[bytes, dict[str, str]]]:
+        return [
+            signed("payscore", "REPORT_READY", report_id=str(uuid.uuid4())) for _ in range(count)
+        ]
+
+    def timed(path: str, batch_requests: list[tuple[bytes, dict[str, str]]]) -> float:
+        start = time.perf_counter()
+        for body, headers in batch_requests:
+            status = post(path, body, headers)
+            if status != 200:
+                raise RuntimeError(f"{framework} {path} answered {status}")
+        return (time.perf_counter() - start) / len(batch_requests)
+
+    timed("/inbox", requests(5))  # warm up
+    timed("/plain", requests(5))
+    samples: dict[str, list[float]] = {"plain": [], "inbox": [], "repeat": []}
+    for number in range(rounds):
+        fresh_plain, fresh_inbox = requests(batch), requests(batch)
+        order = [("plain", "/plain", fresh_plain), ("inbox", "/inbox", fresh_inbox)]
+        if number % 2:
+            order.reverse()
+        for label, path, batch_requests in order:
+            samples[label].append(timed(path, batch_requests))
+        samples["repeat"].append(timed("/inbox", fresh_inbox))
+    median = {label: statistics.median(values) * 1e6 for label, values in samples.items()}
+    added = [(i - p) * 1e6 for i, p in zip(samples["inbox"], samples["plain"], strict=True)]
+    print(
+        f"{framework:18}  plain receiver {median['plain']:8.0f} us/request   "
+        f"with inbox {median['inbox']:8.0f} us   added {statistics.median(added):8.0f} us   "
+        f"repeat of a processed delivery {median['repeat']:8.0f} us   "
+        f"({rounds} rounds x {batch} requests)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -195,12 +310,17 @@ def main(argv: list[str] | None = None) -> int:
         for alias in databases:
             call_command("migrate", database=alias, verbosity=0)
         print(f"PostgreSQL: {url or 'none'}; SQLite: a file, Django's defaults")
+        engines = [f"sqlite:///{folder / 'sqlalchemy.db'}"]
+        if url is not None:
+            engines.append(sqlalchemy_database(url))
         try:
             measure(list(databases), rounds, batch)
+            measure_sqlalchemy(engines, rounds, batch)
         finally:
             connections.close_all()
             if url is not None:
                 drop(url, databases["postgres"]["NAME"])
+                drop(url, engines[-1].rsplit("/", 1)[-1])
             shutil.rmtree(folder, ignore_errors=True)
     return 0
 

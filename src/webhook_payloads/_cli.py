@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("provider", choices=_PROVIDERS, metavar="PROVIDER", help=", ".join(_PROVIDERS))
 
     _add_send(commands)
+    _add_inbox(commands)
 
     j = commands.add_parser(
         "schema",
@@ -201,6 +202,92 @@ def _add_send(commands: Any) -> None:
         default=10.0,
         metavar="SECONDS",
         help="give up waiting for an answer after SECONDS (default 10)",
+    )
+
+
+def _add_inbox(commands: Any) -> None:
+    i: argparse.ArgumentParser = commands.add_parser(
+        "inbox",
+        help="replay or prune an inbox's stored deliveries (Flask, FastAPI, any WSGI/ASGI app)",
+        description="Work on the deliveries an inbox keeps. --app names the inbox as "
+        "module:attribute; importing the module declares its receivers, whose handlers "
+        "replay calls.",
+    )
+    i.set_defaults(usage=i)
+    actions = i.add_subparsers(dest="action", required=True, metavar="ACTION")
+    r: argparse.ArgumentParser = actions.add_parser(
+        "replay",
+        help="process failed and invalid deliveries again, with the library installed now",
+        description="Process the selected deliveries again (failed and invalid ones unless "
+        "--status says otherwise); processed ones are never run twice. Exit status 1 when "
+        "some failed again.",
+    )
+    r.set_defaults(usage=r)
+    r.add_argument("--app", required=True, metavar="MODULE:INBOX", help="the inbox to use")
+    r.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        metavar="STATUS",
+        help="received, failed or invalid (repeatable; default: failed and invalid)",
+    )
+    r.add_argument("--provider", help="only this provider's deliveries")
+    r.add_argument("--receiver", help="only this receiver's deliveries (its name)")
+    r.add_argument("--since", type=_time, metavar="TIME", help="received at or after (ISO 8601)")
+    r.add_argument("--until", type=_time, metavar="TIME", help="received before (ISO 8601)")
+    r.add_argument(
+        "--id",
+        type=int,
+        action="append",
+        default=[],
+        dest="ids",
+        metavar="ID",
+        help="only this row (repeatable)",
+    )
+    d: argparse.ArgumentParser = actions.add_parser(
+        "prune",
+        help="delete deliveries older than a number of days (they hold personal data)",
+        description="Delete the deliveries received more than DAYS days ago.",
+    )
+    d.set_defaults(usage=d)
+    d.add_argument("--app", required=True, metavar="MODULE:INBOX", help="the inbox to use")
+    d.add_argument("--older-than", type=_days, required=True, metavar="DAYS", help="in days")
+
+
+def _time(text: str) -> Any:
+    from .integrations._commands import parse_time  # noqa: PLC0415 - only this command needs it
+
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+
+
+def _days(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more days, not {text}")
+    return value
+
+
+def _inbox_command(args: argparse.Namespace, out: TextIO) -> int:
+    # Imported here: the rest of the command line never loads the inbox (nor, through
+    # the --app module, a database library).
+    from .integrations._commands import load_inbox, run_prune, run_replay  # noqa: PLC0415
+
+    inbox = load_inbox(args.app)
+    if args.action == "prune":
+        return run_prune(inbox, args.older_than, out=out)
+    return run_replay(
+        inbox,
+        statuses=args.status,
+        provider=args.provider,
+        receiver=args.receiver,
+        since=args.since,
+        until=args.until,
+        ids=args.ids,
+        out=out,
+        err=sys.stderr,
     )
 
 
@@ -488,6 +575,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(out, json_schema(args.provider), indent=indent or None, compact=not indent)
         elif args.command == "send":
             status = _send_command(args, args.usage, out)
+            out.flush()
+            return status
+        elif args.command == "inbox":
+            status = _inbox_command(args, out)
             out.flush()
             return status
         else:

@@ -216,12 +216,22 @@ def _backends() -> list[Any]:
     found: list[Any] = [pytest.param("django-sqlite", id="django-sqlite")]
     marks = [] if POSTGRES_URL else [pytest.mark.skip(reason=f"no PostgreSQL: {POSTGRES_MISSING}")]
     found.append(pytest.param("django-postgresql", id="django-postgresql", marks=marks))
+    found.append(pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"))
+    found.append(pytest.param("sqlalchemy-postgresql", id="sqlalchemy-postgresql", marks=marks))
     return found
+
+
+def _sqlalchemy_backend(database: str) -> Backend:
+    from ._sqla import sqlalchemy_backend
+
+    return sqlalchemy_backend(Backend, database, POSTGRES_URL)
 
 
 BACKENDS: dict[str, Callable[[], Backend]] = {
     "django-sqlite": lambda: django_backend("default"),
     "django-postgresql": lambda: django_backend("postgres"),
+    "sqlalchemy-sqlite": lambda: _sqlalchemy_backend("sqlite"),
+    "sqlalchemy-postgresql": lambda: _sqlalchemy_backend("postgresql"),
 }
 
 

@@ -15,7 +15,7 @@ SCRIPT = textwrap.dedent(
     import importlib.abc
     import sys
 
-    FRAMEWORKS = {"django", "flask", "werkzeug", "starlette", "fastapi"}
+    FRAMEWORKS = {"django", "flask", "werkzeug", "starlette", "fastapi", "sqlalchemy", "alembic"}
 
     class NotInstalled(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
@@ -28,6 +28,7 @@ SCRIPT = textwrap.dedent(
     import webhook_payloads
     import webhook_payloads.integrations
     import webhook_payloads.pytest_plugin
+    import webhook_payloads._cli
     from webhook_payloads._registry import get_spec
     from webhook_payloads._samples import sample_names
     from webhook_payloads.testing import build_request, is_signed, providers
@@ -40,7 +41,8 @@ SCRIPT = textwrap.dedent(
             assert webhook_payloads.parse(provider, body, headers, **options)
 
     for module, extra in [
-        ("django", "django"), ("flask", "flask"), ("starlette", "fastapi"), ("fastapi", "fastapi")
+        ("django", "django"), ("flask", "flask"), ("starlette", "fastapi"), ("fastapi", "fastapi"),
+        ("sqlalchemy", "sqlalchemy"),
     ]:
         try:
             importlib.import_module(f"webhook_payloads.integrations.{module}")
@@ -69,5 +71,5 @@ def test_importing_the_package_imports_no_framework(pytester: pytest.Pytester) -
     code = "import sys, webhook_payloads, webhook_payloads.testing; print(sorted(sys.modules))"
     done = pytester.run(sys.executable, "-c", code)
     assert done.ret == 0
-    for framework in ("django", "flask", "werkzeug", "starlette", "fastapi"):
+    for framework in ("django", "flask", "werkzeug", "starlette", "fastapi", "sqlalchemy"):
         assert f"'{framework}'" not in done.stdout.str()

@@ -14,6 +14,7 @@ from typing import Annotated
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from fastapi import Depends
+from sqlalchemy import create_engine
 from starlette.requests import Request
 from typing_extensions import assert_type
 
@@ -25,6 +26,7 @@ from webhook_payloads.integrations.django.inbox import Inbox
 from webhook_payloads.integrations.django.tasks import process_delivery
 from webhook_payloads.integrations.fastapi import webhook_event
 from webhook_payloads.integrations.flask import webhook_handler
+from webhook_payloads.integrations.sqlalchemy import Inbox as SqlInbox
 from webhook_payloads.integrations.starlette import CallbackDependency, WebhookDependency
 from webhook_payloads.mastercard import MastercardEvent
 from webhook_payloads.payscore import PayscoreEvent
@@ -127,10 +129,24 @@ def mastercard_handler(event: MastercardEvent, reference: str) -> None:
     """Accepted."""
 
 
+SQL_INBOX = SqlInbox(create_engine("sqlite://"))
+
+
+@webhook_handler("payscore", inbox=SQL_INBOX)
+def inbox_handler(event: PayscoreEvent) -> None:
+    """Accepted: an inbox on SQLAlchemy."""
+
+
+@webhook_handler("payscore", inbox="yes")  # type: ignore[call-overload, untyped-decorator]
+def wrong_inbox_handler(event: PayscoreEvent) -> None:
+    """Refused: an inbox is a store."""
+
+
 def flask_views() -> None:
     anddone_handler()
     lenient_handler(tenant="t")
     mastercard_handler()
+    inbox_handler()
 
 
 # --- FastAPI / Starlette ------------------------------------------------------------------
@@ -138,6 +154,13 @@ def flask_views() -> None:
 payscore_event = webhook_event("payscore", secret="s")
 lenient_event = webhook_event("payscore", secret="s", allow_unknown=True)
 mastercard_event = webhook_event("mastercard", callback_key="k", on_invalid=keep)
+inbox_event = webhook_event("payscore", secret="s", inbox=SQL_INBOX)
+assert_type(inbox_event, WebhookDependency[PayscoreEvent])
+
+
+@inbox_event.handler
+def handle_payscore(event: PayscoreEvent) -> None:
+    """Accepted: the inbox's handler, returned as it is."""
 
 
 def payscore_endpoint(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:

@@ -19,8 +19,12 @@ short JSON body, and anything but POST gets 405.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
+import sys
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -36,7 +40,9 @@ from typing import (
 
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
-from ..exceptions import WebhookError
+from ..exceptions import ConfigurationError, WebhookError
+from ._commands import InboxCommands, parse_time, run_prune, run_replay
+from ._inbox import STATUSES, Outcome, ReceiverInbox, Row, Store
 from ._receiver import (
     KEPT,
     LENGTH_REQUIRED,
@@ -51,7 +57,9 @@ from ._receiver import (
 )
 
 try:
-    from flask import Response, current_app, jsonify, request
+    import click
+    from flask import Flask, Response, current_app, has_app_context, jsonify, request
+    from flask.cli import AppGroup
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Flask
     raise ImportError(
         "webhook_payloads.integrations.flask needs Flask: pip install 'webhook-payloads[flask]'"
@@ -68,7 +76,13 @@ if TYPE_CHECKING:
     from ..payscore import PayscoreEvent
     from ..payscore_v1 import PayscoreV1Event
 
-__all__ = ["SECRETS_SETTING", "CallbackHandlerDecorator", "HandlerDecorator", "webhook_handler"]
+__all__ = [
+    "SECRETS_SETTING",
+    "CallbackHandlerDecorator",
+    "HandlerDecorator",
+    "init_inbox",
+    "webhook_handler",
+]
 
 P = ParamSpec("P")
 EventT_co = TypeVar("EventT_co", covariant=True)
@@ -157,6 +171,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -169,6 +184,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -181,6 +197,7 @@ def webhook_handler(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -193,6 +210,7 @@ def webhook_handler(
     callback_key: Secrets,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -205,6 +223,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_handler(
@@ -217,6 +236,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -229,6 +249,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreEvent]: ...
 @overload
 def webhook_handler(
@@ -241,6 +262,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -253,6 +275,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_handler(
@@ -265,6 +288,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -277,6 +301,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[AndDoneEvent]: ...
 @overload
 def webhook_handler(
@@ -289,6 +314,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -301,6 +327,7 @@ def webhook_handler(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -314,6 +341,7 @@ def webhook_handler(
     callback_key: Secrets | None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: Store | None = None,
 ) -> HandlerDecorator[Any] | CallbackHandlerDecorator[Any]:
     """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
 
@@ -341,8 +369,13 @@ def webhook_handler(
             202 (when it raises, 500). A plain function: Flask views are sync, so an
             ``async def`` one is refused. Refused with AndDone's ``event_body`` scheme,
             which leaves the envelope unsigned.
-        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default
-            the handler's ``module.qualname``.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``, and how replay
+            finds the handler); by default the handler's ``module.qualname``.
+        inbox: Keep every authentic delivery in this store
+            (:class:`webhook_payloads.integrations.sqlalchemy.Inbox`) and call the handler
+            once per delivery: a repeat answers 200 without calling it, a handler that
+            raises leaves the row ``failed`` (500), an invalid body is a row ``invalid``
+            (202). The handler then takes no route variables (replay has none to give).
 
     Returns:
         A decorator for the handler.
@@ -365,9 +398,16 @@ def webhook_handler(
     )
 
     receiver.refuse_async_keeper("a Flask view")
+    options = {
+        "signature_scheme": signature_scheme,
+        "max_body_size": max_body_size,
+        "allow_unknown": allow_unknown,
+    }
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
         named = receiver.named(handler)
+        if inbox is not None:
+            return _inbox_view(named, handler, inbox, options)
 
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
@@ -389,3 +429,150 @@ def webhook_handler(
         return view
 
     return decorate
+
+
+def _inbox_view(
+    receiver: Receiver, handler: Callable[..., Any], store: Store, options: Mapping[str, Any]
+) -> Callable[..., ResponseReturnValue]:
+    """The view of ``handler`` with an inbox: the flow of ``_inbox.py`` does the rest."""
+    call = _plain(handler)
+
+    def call_stored(row: Row, first: tuple[object, ...]) -> object:
+        return call(*first)
+
+    kept = ReceiverInbox(
+        receiver,
+        store,
+        handler=handler,
+        call_stored=call_stored,
+        settings=_settings,
+        options=options,
+    )
+
+    @functools.wraps(handler)
+    def view(**view_args: Any) -> ResponseReturnValue:
+        if request.method != "POST":
+            return Response(status=405, headers={"Allow": "POST"})
+        if view_args:
+            return _answer(receiver.refuse(ConfigurationError(_ROUTE_VARIABLES)))
+        ready = _read(receiver)
+        if isinstance(ready, Answer):
+            return _answer(ready)
+        outcome = kept.handle(ready[0], ready[1], request.headers, lambda first: call(*first))
+        return _answer(outcome) if isinstance(outcome, Answer) else _respond(outcome, receiver)
+
+    return view
+
+
+_ROUTE_VARIABLES = (
+    "A view with an inbox takes no route variables: replay calls the handler without a "
+    "request, so it could not pass them. Give each route its own view (and name=)."
+)
+
+
+def _settings() -> object | None:
+    # Replay outside a request: the app's config when there is an app context (the flask
+    # webhooks command has one), else none (the stored bytes were verified when received).
+    if not has_app_context():
+        return None
+    return cast("Mapping[str, object]", current_app.config).get(SECRETS_SETTING)
+
+
+def _plain(handler: Callable[..., Any]) -> Callable[..., Any]:
+    # An async def handler runs to completion in the view's (or the command's) thread,
+    # inside the row's transaction; Flask views are sync, so no event loop runs there.
+    if not inspect.iscoroutinefunction(handler):
+        return handler
+    return lambda *args: asyncio.run(handler(*args))
+
+
+def _respond(outcome: Outcome, receiver: Receiver) -> ResponseReturnValue:
+    error = outcome.error
+    if isinstance(error, WebhookError):
+        return _answer(receiver.refuse(error))
+    if error is not None:
+        # The row is marked failed (committed); Flask logs it and answers 500, as it does
+        # for any view that raises.
+        raise error
+    if outcome.ran and outcome.result is not None:
+        return cast("ResponseReturnValue", outcome.result)
+    return "", outcome.status
+
+
+def init_inbox(app: Flask, inbox: InboxCommands) -> None:
+    """Add ``flask webhooks replay`` and ``flask webhooks prune`` for ``inbox`` to ``app``.
+
+    The Flask extension convention: call it where the app is made (an app factory too). The
+    inbox is kept in ``app.extensions["webhook_payloads"]``.
+
+    Args:
+        app: The Flask app.
+        inbox: The inbox its receivers were declared with (``inbox=inbox``).
+    """
+    app.extensions["webhook_payloads"] = inbox
+    app.cli.add_command(_webhooks_group(inbox))
+
+
+class _Time(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return parse_time(str(value))
+        except ValueError:
+            self.fail(f"not an ISO 8601 time: {value!r}", param, ctx)
+
+
+_TIME = _Time()
+
+
+def _webhooks_group(inbox: InboxCommands) -> click.Group:
+    # An AppGroup runs its commands in the app's context: handlers replayed there can use
+    # current_app, and the receivers read app.config's secrets, as in a request.
+    @click.group(
+        "webhooks",
+        cls=AppGroup,
+        help="Replay or prune the deliveries the webhook inbox keeps.",
+    )
+    def webhooks() -> None:
+        pass
+
+    @webhooks.command(
+        "replay",
+        help="Process failed and invalid deliveries again (others with --status); processed "
+        "ones never run twice. Exit status 1 when some failed again.",
+    )
+    @click.option("--status", multiple=True, type=click.Choice(STATUSES), help="repeatable")
+    @click.option("--provider", help="Only this provider's deliveries.")
+    @click.option("--receiver", help="Only this receiver's deliveries (its name).")
+    @click.option("--since", type=_TIME, help="Received at or after (ISO 8601).")
+    @click.option("--until", type=_TIME, help="Received before (ISO 8601).")
+    @click.option("--id", "ids", type=int, multiple=True, help="Only this row (repeatable).")
+    def replay(
+        *,
+        status: tuple[str, ...],
+        provider: str | None,
+        receiver: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        ids: tuple[int, ...],
+    ) -> None:
+        code = run_replay(
+            inbox,
+            statuses=status,
+            provider=provider,
+            receiver=receiver,
+            since=since,
+            until=until,
+            ids=ids,
+            out=sys.stdout,
+            err=sys.stderr,
+        )
+        raise SystemExit(code)
+
+    @webhooks.command("prune", help="Delete deliveries received more than DAYS days ago.")
+    @click.option("--older-than", "days", type=click.FloatRange(min=0), required=True)
+    def prune(*, days: float) -> None:
+        run_prune(inbox, days, out=sys.stdout)
+
+    return webhooks

@@ -22,16 +22,29 @@ short detail; anything but POST gets 405.
 # No "from __future__ import annotations" here: FastAPI reads the dependency's signature at
 # run time and must see the real Request class, not a string.
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
-from ..exceptions import WebhookError
+from ..exceptions import ConfigurationError, WebhookError
+from ._inbox import ReceiverInbox, Store
 from ._openapi import register
-from ._receiver import Answer, InvalidHandler, Receiver, SecretSource, refusal
+from ._receiver import (
+    KEPT,
+    Answer,
+    InvalidHandler,
+    Receiver,
+    SecretSource,
+    Start,
+    logger,
+    refusal,
+)
 
 try:
+    import anyio.from_thread
     import anyio.lowlevel
     import anyio.to_thread
     from starlette.exceptions import HTTPException
@@ -56,6 +69,7 @@ __all__ = ["CallbackDependency", "WebhookDependency", "webhook_error_handler", "
 
 EventT_co = TypeVar("EventT_co", covariant=True)
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class WebhookDependency(Generic[EventT_co]):
@@ -68,11 +82,56 @@ class WebhookDependency(Generic[EventT_co]):
         max_body_size: The largest body accepted, in bytes.
     """
 
-    def __init__(self, receiver: Receiver) -> None:
+    def __init__(
+        self,
+        receiver: Receiver,
+        inbox: "Store | None" = None,
+        options: "Mapping[str, Any] | None" = None,
+    ) -> None:
         """Wrap a checked :class:`Receiver` (made by :func:`webhook_event`)."""
         self._receiver = receiver
+        self._inbox = inbox
+        self._options: Mapping[str, Any] = options or {}
+        self._kept: ReceiverInbox | None = None
+        self._call: Callable[..., Any] | None = None
         self.provider: str = receiver.provider
         self.max_body_size: int = receiver.max_body_size
+
+    def handler(self, function: F) -> F:
+        """Declare the function the inbox calls once per delivery (and replay calls again).
+
+        With an inbox the dependency records the delivery, calls ``function(event)`` (with
+        ``callback_key``: ``function(event, reference)``) unless the delivery was processed
+        already, and marks the row; the endpoint then runs for every accepted copy and only
+        answers. A plain function runs in a worker thread, an ``async def`` one on the
+        event loop, both while the row is locked. Returns ``function`` unchanged.
+
+        Raises:
+            ConfigurationError: The dependency has no inbox, or has its handler already.
+        """
+        if self._inbox is None:
+            raise ConfigurationError(
+                "handler() is for a dependency with an inbox: webhook_event(..., inbox=...).",
+                provider=self.provider,
+            )
+        if self._kept is not None:
+            raise ConfigurationError(
+                "This dependency has its handler already; declare one dependency per handler.",
+                provider=self.provider,
+            )
+        named = self._receiver.named(function)
+        call = _in_worker_thread(function)
+        self._kept = ReceiverInbox(
+            named,
+            self._inbox,
+            handler=function,
+            call_stored=lambda row, first: _outside_loop(function)(*first),
+            settings=lambda: None,
+            options=self._options,
+        )
+        self._receiver = named
+        self._call = call
+        return function
 
     async def __call__(self, request: Request) -> EventT_co:
         """The verified, typed event of ``request``.
@@ -96,11 +155,67 @@ class WebhookDependency(Generic[EventT_co]):
                 body = await _read_undeclared(request, receiver)
         except WebhookError as error:
             _raise(receiver.refuse(error))
+        if self._inbox is not None:
+            return cast("EventT_co", await self._deliver(start, body, request))
         result = await receiver.parse_async(start, body, request.headers, _OFFLOAD)
         if isinstance(result, Answer):
             # A dependency can end the request only by raising, even with a success (202).
             _raise(result)
         return cast("EventT_co", result)
+
+    async def _deliver(self, start: Start, body: bytes, request: Request) -> object:
+        """The inbox's flow, off the event loop; the event when the delivery is processed."""
+        kept, call = self._kept, self._call
+        if kept is None or call is None:
+            _raise(self._receiver.refuse(ConfigurationError(_NO_HANDLER, provider=self.provider)))
+        event: list[object] = []
+
+        def handle(first: tuple[object, ...]) -> object:
+            event.append(first[0])
+            return call(*first)
+
+        # The flow is synchronous (one implementation for every store): it runs in a worker
+        # thread, so waiting for the row's lock or the database never blocks the loop.
+        outcome = await anyio.to_thread.run_sync(kept.handle, start, body, request.headers, handle)
+        if isinstance(outcome, Answer):
+            _raise(outcome)
+        if isinstance(outcome.error, WebhookError):
+            _raise(self._receiver.refuse(outcome.error))
+        if outcome.error is not None:
+            logger.error(
+                "The inbox handler for %s failed; row %s is marked failed",
+                self.provider,
+                outcome.row_id,
+                exc_info=outcome.error,
+            )
+            _raise(Answer(500, _HANDLER_FAILED))
+        if outcome.status != 200:  # noqa: PLR2004 - kept as invalid (202)
+            _raise(KEPT)
+        if event:
+            return event[0]
+        # A repeat of a processed delivery: the handler did not run; the endpoint answers.
+        return await anyio.to_thread.run_sync(start.webhook.parse, body, request.headers)
+
+
+_NO_HANDLER: Final = (
+    "A dependency with an inbox needs its handler: decorate it with @dependency.handler."
+)
+_HANDLER_FAILED: Final = "webhook handler failed"
+
+
+def _in_worker_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    # The flow runs in a worker thread: an async def handler goes back to the event loop
+    # for its run, and the thread waits for it while holding the row.
+    if not inspect.iscoroutinefunction(function):
+        return function
+    return lambda *args: anyio.from_thread.run(function, *args)
+
+
+def _outside_loop(function: Callable[..., Any]) -> Callable[..., Any]:
+    # Replay and workers call the handler with no event loop running.
+    if not inspect.iscoroutinefunction(function):
+        return function
+    return lambda *args: asyncio.run(function(*args))
 
 
 def _raise(answer: Answer) -> NoReturn:
@@ -120,6 +235,10 @@ class _AnyioOffload:
 
 
 _OFFLOAD: Final = _AnyioOffload()
+_KEPT_BY_INBOX: Final = (
+    "An authentic delivery that this version cannot read (it fails validation or has an "
+    "unknown event type) was kept in the inbox as invalid, for replay; the endpoint did not run."
+)
 _KEPT_BY_ON_INVALID: Final = (
     "An authentic delivery that this version cannot read (it fails validation or has an "
     "unknown event type) was kept by on_invalid; the endpoint did not run."
@@ -189,6 +308,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -201,6 +321,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -213,6 +334,7 @@ def webhook_event(
     callback_key: "Secrets",
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "CallbackDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -225,6 +347,7 @@ def webhook_event(
     callback_key: "Secrets",
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "CallbackDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -237,6 +360,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[MastercardConnectEvent]": ...
 @overload
 def webhook_event(
@@ -249,6 +373,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -261,6 +386,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[PayscoreEvent]": ...
 @overload
 def webhook_event(
@@ -273,6 +399,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[PayscoreEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -285,6 +412,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[PayscoreV1Event]": ...
 @overload
 def webhook_event(
@@ -297,6 +425,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[PayscoreV1Event | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -309,6 +438,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[AndDoneEvent]": ...
 @overload
 def webhook_event(
@@ -321,6 +451,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[AndDoneEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -333,6 +464,7 @@ def webhook_event(
     callback_key: None = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> "WebhookDependency[WebhookEvent | UnknownEvent]": ...
 
 
@@ -346,6 +478,7 @@ def webhook_event(
     callback_key: "Secrets | None" = None,
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
+    inbox: "Store | None" = None,
 ) -> WebhookDependency[Any]:
     """A dependency returning the typed event of the request, for ``Depends(...)``.
 
@@ -368,9 +501,15 @@ def webhook_event(
             answered 202 and the endpoint does not run (when it raises, 500). An
             ``async def`` one is awaited; a plain one runs in a worker thread. Refused with
             AndDone's ``event_body`` scheme, which leaves the envelope unsigned.
-        name: The receiver's stable name (in ``InvalidDelivery.receiver``); by default the
-            provider id (there is no handler to name it after): give each receiver of one
-            provider its own name.
+        name: The receiver's stable name (in ``InvalidDelivery.receiver``, and how replay
+            finds the inbox's handler); by default the provider id, or with an inbox the
+            handler's ``module.qualname``.
+        inbox: Keep every authentic delivery in this store
+            (:class:`webhook_payloads.integrations.sqlalchemy.Inbox`) and call the function
+            declared with :meth:`WebhookDependency.handler` once per delivery: a repeat
+            answers what the endpoint answers without calling it again, a handler that
+            raises leaves the row ``failed`` (500), an invalid body is a row ``invalid``
+            (202). The store's work runs in a worker thread, off the event loop.
 
     Returns:
         An async callable of the request that returns the event or raises ``HTTPException``
@@ -393,11 +532,18 @@ def webhook_event(
         on_invalid=on_invalid,
         name=name,
     )
+    options = {
+        "signature_scheme": signature_scheme,
+        "max_body_size": max_body_size,
+        "allow_unknown": allow_unknown,
+    }
     accepted = None if on_invalid is None else _KEPT_BY_ON_INVALID
+    if inbox is not None:
+        accepted = _KEPT_BY_INBOX
     if receiver.checks_token:
-        dependency: WebhookDependency[Any] = CallbackDependency(receiver)
+        dependency: WebhookDependency[Any] = CallbackDependency(receiver, inbox, options)
         register(dependency, receiver.provider, callback_params=("ref", "token"), accepted=accepted)
     else:
-        dependency = WebhookDependency(receiver)
+        dependency = WebhookDependency(receiver, inbox, options)
         register(dependency, receiver.provider, accepted=accepted)
     return dependency
