@@ -563,13 +563,6 @@ class _TextDateTimeEnvelope(AndDoneEventBase):
     event_date_time_text: str = Field(alias="EventDateTime")
     """``EventDateTime`` exactly as sent."""
 
-    if TYPE_CHECKING:
-
-        @property
-        def event_body(self) -> PaymentEventBody:
-            """``EventBody``: the rows every payment module shares (each module narrows it)."""
-            ...
-
     @property
     def event_date_time(self) -> datetime | None:
         """``EventDateTime`` as a naive ``datetime``; ``None`` if not ``MM-DD-YYYY HH:MM:SS``."""
@@ -593,6 +586,13 @@ class PaymentEventBase(_TextDateTimeEnvelope):
     19 or 36 characters, and a form not seen yet must not make a payment unreadable.
     :attr:`event_date_time` reads the documented form.
     """
+
+    if TYPE_CHECKING:
+
+        @property
+        def event_body(self) -> PaymentEventBody:
+            """``EventBody``: the rows every payment module shares (each module narrows it)."""
+            ...
 
 
 class TransactionEventBase(PaymentEventBase):
