@@ -318,6 +318,18 @@ def test_the_schema_takes_both_samples_and_the_text_booleans() -> None:
     assert not validator.is_valid(published)
 
 
+@pytest.mark.parametrize("version", [True, False, "1", 1.5])
+@pytest.mark.parametrize("where", ["envelope", "EventBody"])
+def test_version_is_a_json_integer_for_parse_as_for_the_schema(version: object, where: str) -> None:
+    # Lax int would take true as 1 and "1" as 1, which the published schema refuses: a gateway
+    # validating with the schema and a receiver using parse() must judge a body alike.
+    published = json.loads(PUBLISHED.read_bytes())
+    target = published if where == "envelope" else published["EventBody"]
+    target["Version"] = version
+    with pytest.raises(PayloadValidationError):
+        parse("anddone", json.dumps(published), verify=False)
+
+
 def test_the_keys_use_only_what_every_scheme_signs() -> None:
     # Under the event_body scheme the envelope is unsigned: editing it must not make a replay
     # look new (the top-level Version, EventDateTime and AdditionalFields stay out of keys).

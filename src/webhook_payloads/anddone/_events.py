@@ -765,9 +765,9 @@ class AccountBookedEventBody(_AndDoneModel):
     """Whether the quote is an endorsement (sent as a boolean or as ``"True"``/``"False"``)."""
     account_number: str | None = Field(default=None, repr=False)
     """The premium finance account's number, such as ``CAB-2255084``."""
-    version: int | None = None
+    version: Annotated[int, Strict()] | None = None
     """``Version`` inside ``EventBody`` (``1`` in AndDone's example; its meaning is not
-    documented)."""
+    documented). A JSON integer: not ``true`` or ``"1"``."""
 
 
 class AccountBooked(_TextDateTimeEnvelope):
@@ -782,8 +782,9 @@ class AccountBooked(_TextDateTimeEnvelope):
         AccountBookedEventBody, BeforeValidator(_one_body), WireSchema(_or_array_of_one)
     ]
     """The booking's details (sent as an object, or as an array of one object)."""
-    version: int | None = None
-    """The payload version chosen when subscribing (``1`` in AndDone's example)."""
+    version: Annotated[int, Strict()] | None = None
+    """The payload version chosen when subscribing (``1`` in AndDone's example). A JSON
+    integer: not ``true`` or ``"1"``."""
 
     @property
     def idempotency_key(self) -> str:
