@@ -5,6 +5,7 @@
 import json
 import math
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import (
@@ -195,10 +196,17 @@ class WebhookEvent(EventModel):
         provider: The provider id (a class attribute).
         event_type_field: The attribute holding the discriminator (a class attribute), such
             as ``"code"`` for Payscore or ``"event_name"`` for Mastercard.
+        repeat_window: For how long copies with one :attr:`idempotency_key` are one
+            delivery (a class attribute). ``None``, the default: for as long as the key is
+            kept, as a copy is a resend. Events that genuinely happen again with the same
+            content (Payscore's ``VERIFICATION_COMPLETED`` after a re-open) set the span of
+            the provider's resends; ``timedelta(0)`` when the provider never resends, so
+            every copy is new. The inbox follows it; code keeping its own keys should too.
     """
 
     provider: ClassVar[str]
     event_type_field: ClassVar[str]
+    repeat_window: ClassVar[timedelta | None] = None
 
     @property
     def event_type(self) -> str:

@@ -217,10 +217,10 @@ def _add_inbox(commands: Any) -> None:
     actions = i.add_subparsers(dest="action", required=True, metavar="ACTION")
     r: argparse.ArgumentParser = actions.add_parser(
         "replay",
-        help="process failed and invalid deliveries again, with the library installed now",
-        description="Process the selected deliveries again (failed and invalid ones unless "
-        "--status says otherwise); processed ones are never run twice. Exit status 1 when "
-        "some failed again.",
+        help="process deliveries not processed yet, with the library installed now",
+        description="Process the selected deliveries again (every one not processed: received, "
+        "failed and invalid, unless --status says otherwise); processed ones are never run "
+        "twice. Exit status 1 when some failed again.",
     )
     r.set_defaults(usage=r)
     r.add_argument("--app", required=True, metavar="MODULE:INBOX", help="the inbox to use")
@@ -229,7 +229,7 @@ def _add_inbox(commands: Any) -> None:
         action="append",
         default=[],
         metavar="STATUS",
-        help="received, failed or invalid (repeatable; default: failed and invalid)",
+        help="received, failed or invalid (repeatable; default: all three)",
     )
     r.add_argument("--provider", help="only this provider's deliveries")
     r.add_argument("--receiver", help="only this receiver's deliveries (its name)")

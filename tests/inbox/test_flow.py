@@ -576,3 +576,219 @@ def test_a_row_pruned_between_record_and_claim_is_left_alone(backend: Backend) -
     assert (outcome.status, outcome.ran) == (200, False)
     assert handler.calls == []
     assert backend.rows() == []
+
+
+def deliver_at(
+    registered: Registration,
+    body: bytes,
+    headers: dict[str, str],
+    handler: Callable[[Any], object],
+    when: datetime,
+    *,
+    webhook: Webhook = PAYSCORE,
+) -> Outcome:
+    """Deliver as ``send`` does, received at ``when``."""
+    return deliver(
+        registered,
+        parsed=webhook.parse(body, headers),
+        body=body,
+        headers=dict(headers),
+        reference=None,
+        received_at=when,
+        call=handler,
+    )
+
+
+@pytest.mark.parametrize("offset", [0.0, 1.0, 299.0, 299.999])
+def test_an_event_that_happens_again_is_one_delivery_within_its_window(
+    backend: Backend, offset: float
+) -> None:
+    # Payscore sends VERIFICATION_COMPLETED again, with the same content, when the applicant
+    # re-opens the verification; copies within 5 minutes of the first are resends, whatever
+    # window boundary lies between them.
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request("VERIFICATION_COMPLETED")
+    first_at = datetime(2026, 1, 2, 3, 4, 59, 500_000, tzinfo=timezone.utc)
+    first = deliver_at(registered, body, headers, handler, first_at)
+
+    copy = deliver_at(registered, body, headers, handler, first_at + timedelta(seconds=offset))
+
+    assert (copy.status, copy.row_id, copy.ran) == (200, first.row_id, False)
+    assert len(handler.calls) == 1
+    assert len(backend.rows()) == 1
+
+
+def test_an_event_that_happens_again_is_processed_again_after_its_window(
+    backend: Backend,
+) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request("VERIFICATION_COMPLETED")
+    first_at = datetime(2026, 1, 2, 3, 4, 59, 500_000, tzinfo=timezone.utc)
+    deliver_at(registered, body, headers, handler, first_at)
+
+    # The applicant re-opened the verification and completed it again, 5 minutes later.
+    again_at = first_at + timedelta(minutes=5)
+    again = deliver_at(registered, body, headers, handler, again_at)
+    # And Payscore resends that second completion: one delivery with it.
+    resent = deliver_at(registered, body, headers, handler, again_at + timedelta(minutes=4))
+
+    assert (again.status, again.ran) == (200, True)
+    assert (resent.row_id, resent.ran) == (again.row_id, False)
+    assert len(handler.calls) == 2
+    rows = backend.rows()
+    assert [row.status for row in rows] == [PROCESSED, PROCESSED]
+    assert all(len(row.idempotency_key) <= MAX_KEY_LENGTH for row in rows)
+    assert len({row.idempotency_key for row in rows}) == 2
+
+
+def test_events_that_never_repeat_stay_one_delivery_for_as_long_as_kept(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request("REPORT_READY")
+    deliver_at(registered, body, headers, handler, NOW)
+
+    later = deliver_at(registered, body, headers, handler, NOW + timedelta(days=30))
+
+    assert later.ran is False
+    assert len(handler.calls) == 1
+
+
+def test_a_provider_that_never_resends_has_every_copy_processed(backend: Backend) -> None:
+    # Mastercard sends each report notice once; two primaryFieldUpdate notices for one report
+    # (two paystubs uploaded) are two deliveries, whatever the time between them.
+    mastercard = Webhook("mastercard", verify=False)
+    handler = Handler(backend)
+    registered = entry(backend, handler, parse=mastercard.parse)
+    body, headers = signed("mastercard", "primaryFieldUpdate")
+    for seconds in (0, 1):
+        outcome = deliver_at(
+            registered, body, headers, handler, NOW + timedelta(seconds=seconds), webhook=mastercard
+        )
+        assert outcome.ran
+
+    assert len(handler.calls) == 2
+    assert len(backend.rows()) == 2
+
+
+def test_an_invalid_row_that_parses_later_takes_its_event_key(backend: Backend) -> None:
+    # Kept invalid (unknown to the library then), processed after an upgrade, then the
+    # provider's next copy arrives: it is a repeat, not a second call of the handler.
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request()
+    kept = deliver(
+        registered,
+        parsed=PayloadError("Unknown to this version.", provider="payscore"),
+        body=body,
+        headers=dict(headers),
+        reference=None,
+        received_at=NOW,
+        call=handler,
+    )
+    assert kept.status == 202
+
+    assert replay(backend.store, Query(statuses=[INVALID])).processed == 1
+    copy = deliver_at(registered, body, headers, handler, NOW + timedelta(hours=1))
+
+    assert (copy.row_id, copy.ran) == (kept.row_id, False)
+    assert len(handler.calls) == 1
+    [row] = backend.rows()
+    assert row.idempotency_key == PAYSCORE.parse(body, headers).idempotency_key
+
+
+def test_an_invalid_row_whose_event_another_row_holds_is_not_processed_again(
+    backend: Backend,
+) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request()
+    kept = deliver(
+        registered,
+        parsed=PayloadError("Unknown to this version.", provider="payscore"),
+        body=body,
+        headers=dict(headers),
+        reference=None,
+        received_at=NOW,
+        call=handler,
+    )
+    # After the upgrade, the provider's copy arrives before the replay: processed on its row.
+    copy = deliver_at(registered, body, headers, handler, NOW + timedelta(minutes=1))
+    assert copy.ran
+
+    summary = replay(backend.store, Query(statuses=[INVALID]))
+
+    assert (summary.processed, summary.skipped) == (0, 1)
+    assert len(handler.calls) == 1
+    held = next(row for row in backend.rows() if row.id == kept.row_id)
+    assert held.status == PROCESSED
+    assert held.last_error_message.startswith(f"Row {copy.row_id} holds this event")
+
+
+def test_replay_counts_a_handler_raising_a_payload_error_as_failed(backend: Backend) -> None:
+    handler = Handler(backend, fail=PayloadError("The handler refused it.", provider="payscore"))
+    registered = entry(backend, handler)
+    send(registered, *request(), handler)
+
+    summary = replay(backend.store, Query(statuses=[FAILED]))
+
+    assert (summary.failed, summary.invalid) == (1, 0)
+    assert [row.status for row in backend.rows()] == [FAILED]
+
+
+def test_replay_by_default_takes_every_row_not_processed(backend: Backend) -> None:
+    # A worker that died in the handler leaves its row "received": the default replay must
+    # find it (Mastercard never resends a report notice).
+    handler = Handler(backend, fail=Crash())
+    registered = entry(backend, handler)
+    with pytest.raises(Crash):
+        send(registered, *request(), handler)
+    handler.fail = None
+    inbox: Any = backend.store
+
+    summary = inbox.replay()
+
+    assert (summary.selected, summary.processed) == (1, 1)
+    assert len(handler.calls) == 2
+
+
+def test_a_row_shows_no_reference_in_its_repr(backend: Backend) -> None:
+    handler = Handler(backend)
+    registered = entry(backend, handler)
+    body, headers = request()
+    deliver(
+        registered,
+        parsed=PAYSCORE.parse(body, headers),
+        body=body,
+        headers=dict(headers),
+        reference="loan-4411-jane.doe",
+        received_at=NOW,
+        call=handler,
+    )
+    [row] = backend.rows()
+    assert row.reference == "loan-4411-jane.doe"
+    assert "jane" not in repr(row)
+
+
+def test_a_handler_defined_in_an_app_factory_can_be_declared_again(backend: Backend) -> None:
+    # An app factory called once per test declares its local handler each time.
+    def create_app() -> Registration:
+        def hook(event: Any) -> None:
+            """The app's handler, a new function object on each call."""
+
+        made = Registration(
+            name="tests.inbox.factory",
+            provider="payscore",
+            store=backend.store,
+            parse=PAYSCORE.parse,
+            call=lambda row, event: hook(event),
+            handler=hook,
+        )
+        register(made)
+        return made
+
+    create_app()
+    second = create_app()
+
+    assert registration("tests.inbox.factory") is second

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Final, Protocol, TextIO
 
 from ..exceptions import ConfigurationError
-from ._inbox import FAILED, INVALID, STATUSES, Status, Summary
+from ._inbox import REPLAYABLE, Status, Summary
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -28,8 +28,8 @@ __all__ = [
     "run_replay",
 ]
 
-DEFAULT_STATUSES: Final[tuple[Status, ...]] = (FAILED, INVALID)
-"""What ``replay`` selects when no status is given."""
+DEFAULT_STATUSES: Final[tuple[Status, ...]] = REPLAYABLE
+"""What ``replay`` selects when no status is given: every row not ``processed``."""
 
 EXIT_FAILED: Final = 1
 """``replay``: some rows failed again (the summary says how many)."""
@@ -116,10 +116,10 @@ def run_replay(
 ) -> int:
     """Replay, with progress lines on ``err`` and the summary on ``out``; the exit status."""
     chosen = tuple(statuses) or DEFAULT_STATUSES
-    unknown = [status for status in chosen if status not in STATUSES]
+    unknown = [status for status in chosen if status not in REPLAYABLE]
     if unknown:
         raise ConfigurationError(
-            f"unknown status {unknown[0]!r}; choose from {', '.join(STATUSES)}"
+            f"unknown status {unknown[0]!r}; choose from {', '.join(REPLAYABLE)}"
         )
     last = [0.0]
 
@@ -131,7 +131,7 @@ def run_replay(
             err.flush()
 
     summary = inbox.replay(
-        status=chosen,  # type: ignore[arg-type]  # checked against STATUSES above
+        status=chosen,  # type: ignore[arg-type]  # checked against REPLAYABLE above
         provider=provider,
         receiver=receiver,
         since=since,

@@ -98,6 +98,13 @@ FAILED: Final = "failed"
 INVALID: Final = "invalid"
 """Authentic, but the body failed validation or has an unknown event type (answered 202)."""
 STATUSES: Final[tuple[Status, ...]] = (RECEIVED, PROCESSED, FAILED, INVALID)
+REPLAYABLE: Final[tuple[Status, ...]] = (RECEIVED, FAILED, INVALID)
+"""What replay selects unless told otherwise: every row not ``processed``.
+
+``received`` rows are among them: a worker died in the handler, or a queued task was lost.
+Rows being processed right now are safe to select too: each is claimed first, and a
+``processed`` row is never run again.
+"""
 
 MAX_KEY_LENGTH: Final = 200
 """Longest idempotency key a store must hold (longer ones are hashed, see :func:`bounded_key`)."""
@@ -111,6 +118,7 @@ _HANDLER_FAILED: Final = (
     "(see the application's log)."
 )
 _REFUSED_AGAIN: Final = "The stored delivery no longer verifies: {error}"
+_HELD_BY: Final = "Row {row} holds this event (a later copy); it was not processed again here."
 
 logger: Final = logging.getLogger("webhook_payloads.integrations")
 
@@ -125,7 +133,7 @@ class Record:
     event_type: str
     body: bytes = field(repr=False)
     headers: Mapping[str, str] = field(repr=False)
-    reference: str | None
+    reference: str | None = field(repr=False)
     received_at: datetime
     status: Status
     """``received``, or ``invalid`` for a body that failed validation."""
@@ -135,7 +143,10 @@ class Record:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Row:
-    """A stored delivery as a store hands it back. ``repr()`` shows neither body nor headers."""
+    """A stored delivery as a store hands it back.
+
+    ``repr()`` shows neither body, headers nor reference (they may hold personal data).
+    """
 
     id: int
     provider: str
@@ -144,7 +155,7 @@ class Row:
     event_type: str
     body: bytes = field(repr=False)
     headers: Mapping[str, str] = field(repr=False)
-    reference: str | None
+    reference: str | None = field(repr=False)
     received_at: datetime
     status: Status
     attempts: int
@@ -163,6 +174,8 @@ class Mark:
     event_type: str | None = None
     """The event type found now (a replay with a newer library), or ``None`` to keep it."""
     processed_at: datetime | None = None
+    idempotency_key: str | None = None
+    """The event's key, for a row kept ``invalid`` that parses now; ``None`` to keep it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,6 +192,8 @@ class Query:
     """Received before."""
     ids: Sequence[int] = ()
     """Only these rows (all when empty)."""
+    idempotency_key: str | None = None
+    """Only the row with this key (with :attr:`receiver`, at most one)."""
 
 
 class Claim(Protocol):
@@ -286,7 +301,9 @@ def register(entry: Registration) -> None:
 def _identity(handler: object) -> tuple[str, str] | int:
     module = getattr(handler, "__module__", None)
     qualname = getattr(handler, "__qualname__", None)
-    if isinstance(module, str) and isinstance(qualname, str) and "<locals>" not in qualname:
+    # A handler defined in an app factory has "<locals>" in its name and is the same code
+    # each time the factory runs (once per test, say): it counts as the same handler.
+    if isinstance(module, str) and isinstance(qualname, str):
         return module, qualname
     return id(handler)
 
@@ -309,7 +326,9 @@ class Outcome:
     error: Exception | None = None
     """What the handler raised (the framework adapter re-raises what is no WebhookError)."""
     ran: bool = False
-    """Whether the handler ran (and was marked) in this call."""
+    """Whether the row was processed (and marked) in this call."""
+    invalid: bool = False
+    """Whether the stored body was refused as invalid (not: the handler raised)."""
 
 
 @dataclass(slots=True)
@@ -329,7 +348,7 @@ class Summary:
             self.skipped += 1
         elif outcome.status == 200:  # noqa: PLR2004 - the HTTP status of a processed row
             self.processed += 1
-        elif isinstance(outcome.error, PayloadError):
+        elif outcome.invalid:
             self.invalid += 1
         else:
             self.failed += 1
@@ -390,6 +409,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def delivery_key(store: Store, receiver: str, event: object, received_at: datetime) -> str:
+    """The key a delivery of ``event`` is stored under: its event key, within its repeat window.
+
+    An event whose class has a ``repeat_window`` (it genuinely happens again with the same
+    content) is one delivery only within that window of its first copy: its key gets the
+    window's number, and a copy that finds the previous window's row received less than a
+    window ago is that row's. A zero window makes every copy new.
+    """
+    provider = str(getattr(event, "provider", ""))
+    key = str(getattr(event, "idempotency_key", ""))
+    window: timedelta | None = getattr(type(event), "repeat_window", None)
+    if window is None:
+        return bounded_key(key, provider)
+    if not window:
+        return bounded_key(f"{key}:@{received_at.isoformat()}", provider)
+    number = int(received_at.timestamp() // window.total_seconds())
+    previous = bounded_key(f"{key}:@{number - 1}", provider)
+    # Less than a window ago: since is inclusive, so one microsecond (what stores keep) later.
+    since = received_at - window + timedelta(microseconds=1)
+    query = Query(receiver=receiver, idempotency_key=previous, since=since)
+    if store.find(query):
+        return previous
+    return bounded_key(f"{key}:@{number}", provider)
+
+
 def deliver(
     entry: Registration,
     *,
@@ -439,7 +483,7 @@ def deliver(
     record = Record(
         provider=provider,
         receiver=entry.name,
-        idempotency_key=bounded_key(str(event.idempotency_key), provider),
+        idempotency_key=delivery_key(entry.store, entry.name, event, received_at),
         event_type=text(event.event_type, MAX_EVENT_TYPE_LENGTH),
         body=body,
         headers=headers,
@@ -459,7 +503,9 @@ def deliver(
         return _run(claim, event, call)
 
 
-def _run(claim: Claim, event: object, call: Callable[[object], object]) -> Outcome:
+def _run(
+    claim: Claim, event: object, call: Callable[[object], object], key: str | None = None
+) -> Outcome:
     row = claim.row
     if row.status == PROCESSED:
         return Outcome(200, row.id)
@@ -471,7 +517,8 @@ def _run(claim: Claim, event: object, call: Callable[[object], object]) -> Outco
         claim.mark(Mark(FAILED, error_type, message))
         status = error.http_status if isinstance(error, WebhookError) else 500
         return Outcome(status, row.id, error=error, ran=True)
-    claim.mark(Mark(PROCESSED, event_type=_type_of(event), processed_at=_now()))
+    mark = Mark(PROCESSED, event_type=_type_of(event), processed_at=_now(), idempotency_key=key)
+    claim.mark(mark)
     return Outcome(200, row.id, result=result, ran=True)
 
 
@@ -486,8 +533,13 @@ def process(store: Store, row_id: int, *, skip_locked: bool = True) -> Outcome:
     ``processed`` already, held by another worker (``skip_locked``), or whose receiver is
     not declared in this process is left as it is (``ran`` is false).
 
+    A row kept ``invalid`` that parses now (a newer library, ``allow_unknown``) moves to its
+    event's key, so the provider's next copy is a repeat of it; when another row holds that
+    key already, the event is that row's, and this one is marked ``processed`` without
+    calling the handler again.
+
     Returns:
-        The outcome; ``status`` 409 when the row was left alone, 404 when there is none.
+        The outcome; ``status`` 409 when the row was left alone or there is none.
     """
     with store.claim(row_id, skip_locked=skip_locked) as claim:
         if claim is None:
@@ -504,18 +556,34 @@ def process(store: Store, row_id: int, *, skip_locked: bool = True) -> Outcome:
                 row.receiver,
             )
             return Outcome(409, row_id)
-        try:
-            event = entry.parse(row.body, row.headers)
-        except PayloadError as error:
-            error_type, message = error_text(error)
-            claim.mark(Mark(INVALID, error_type, message, event_type=_event_type(error) or None))
-            return Outcome(202, row_id, error=error, ran=True)
-        except WebhookError as error:
-            error_type, _ = error_text(error)
-            message = text(_REFUSED_AGAIN.format(error=error), MAX_MESSAGE_LENGTH)
-            claim.mark(Mark(FAILED, error_type, message))
-            return Outcome(error.http_status, row_id, error=error, ran=True)
-        return _run(claim, event, lambda value: entry.call(row, value))
+        event = _parse_again(claim, entry)
+        if isinstance(event, Outcome):
+            return event
+        key = None
+        if row.idempotency_key == invalid_key(row.provider, row.body):
+            key = delivery_key(store, row.receiver, event, row.received_at)
+            holder = store.find(Query(receiver=row.receiver, idempotency_key=key))
+            if holder:
+                message = text(_HELD_BY.format(row=holder[0]), MAX_MESSAGE_LENGTH)
+                claim.mark(Mark(PROCESSED, "", message, _type_of(event), _now()))
+                return Outcome(200, row_id)
+        return _run(claim, event, lambda value: entry.call(row, value), key)
+
+
+def _parse_again(claim: Claim, entry: Registration) -> object:
+    """The stored row's event, or the outcome of refusing it now (the row marked)."""
+    row = claim.row
+    try:
+        return entry.parse(row.body, row.headers)
+    except PayloadError as error:
+        error_type, message = error_text(error)
+        claim.mark(Mark(INVALID, error_type, message, event_type=_event_type(error) or None))
+        return Outcome(202, row.id, error=error, ran=True, invalid=True)
+    except WebhookError as error:
+        error_type, _ = error_text(error)
+        message = text(_REFUSED_AGAIN.format(error=error), MAX_MESSAGE_LENGTH)
+        claim.mark(Mark(FAILED, error_type, message))
+        return Outcome(error.http_status, row.id, error=error, ran=True)
 
 
 def replay(
@@ -570,7 +638,7 @@ class InboxMethods:
     def replay(
         self,
         *,
-        status: Status | Sequence[Status] = (FAILED, INVALID),
+        status: Status | Sequence[Status] = REPLAYABLE,
         provider: str | None = None,
         receiver: str | None = None,
         since: datetime | None = None,
@@ -578,10 +646,11 @@ class InboxMethods:
         ids: Sequence[int] = (),
         progress: Callable[[int, int, Summary], None] | None = None,
     ) -> Summary:
-        """Process the selected rows again (``failed`` and ``invalid`` ones by default).
+        """Process the selected rows again (every row not ``processed``, by default).
 
         Args:
-            status: One status or several; ``"processed"`` rows are never run again.
+            status: One status or several (default :data:`REPLAYABLE`: ``received``,
+                ``failed`` and ``invalid``); ``"processed"`` rows are never run again.
             provider: Only this provider's rows.
             receiver: Only this receiver's rows (its name).
             since: Only rows received at or after.

@@ -42,7 +42,7 @@ from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import ConfigurationError, WebhookError
 from ._commands import InboxCommands, parse_time, run_prune, run_replay
-from ._inbox import STATUSES, Outcome, ReceiverInbox, Row, Store
+from ._inbox import REPLAYABLE, Outcome, ReceiverInbox, Row, Store
 from ._receiver import (
     KEPT,
     LENGTH_REQUIRED,
@@ -539,10 +539,10 @@ def _webhooks_group(inbox: InboxCommands) -> click.Group:
 
     @webhooks.command(
         "replay",
-        help="Process failed and invalid deliveries again (others with --status); processed "
-        "ones never run twice. Exit status 1 when some failed again.",
+        help="Process every delivery not processed yet (received, failed, invalid; fewer "
+        "with --status); processed ones never run twice. Exit status 1 when some failed again.",
     )
-    @click.option("--status", multiple=True, type=click.Choice(STATUSES), help="repeatable")
+    @click.option("--status", multiple=True, type=click.Choice(REPLAYABLE), help="repeatable")
     @click.option("--provider", help="Only this provider's deliveries.")
     @click.option("--receiver", help="Only this receiver's deliveries (its name).")
     @click.option("--since", type=_TIME, help="Received at or after (ISO 8601).")

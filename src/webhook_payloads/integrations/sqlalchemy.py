@@ -251,6 +251,8 @@ class Inbox(InboxMethods):
             selected = selected.where(c.received_at < _in_utc(query.until))
         if query.ids:
             selected = selected.where(c.id.in_(list(query.ids)))
+        if query.idempotency_key is not None:
+            selected = selected.where(c.idempotency_key == query.idempotency_key)
         with self._engine.connect() as connection:
             return list(connection.execute(selected).scalars())
 
@@ -297,6 +299,8 @@ class _Claim:
         }
         if mark.event_type is not None:
             values["event_type"] = mark.event_type
+        if mark.idempotency_key is not None:
+            values["idempotency_key"] = mark.idempotency_key
         self._connection.execute(
             update(deliveries).where(deliveries.c.id == self._row.id).values(values)
         )

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, ClassVar, Final, Literal, TypeAlias
 
@@ -244,10 +245,12 @@ class ReportPrimaryFieldUpdate(MastercardEventBase):
     """A VOIE Paystub report changed because the consumer gave more information.
 
     Sent (``eventName`` ``primaryFieldUpdate``), for example, when the consumer uploads a
-    paystub; fetch the report again. It can be sent more than once for one report, so
-    de-duplicate on :attr:`idempotency_key` only over a short window.
+    paystub; fetch the report again. It can be sent more than once for one report, and
+    Mastercard never resends a notice, so every copy is new: :attr:`repeat_window` is zero
+    (:attr:`idempotency_key` names the report, not the notice).
     """
 
+    repeat_window: ClassVar[timedelta | None] = timedelta(0)
     event_name: Literal["primaryFieldUpdate"]
 
 

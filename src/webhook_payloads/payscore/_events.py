@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
@@ -65,9 +66,10 @@ class VerificationCompleted(PayscoreEventBase):
     Payscore may send it several times, when the applicant re-opens the verification to add
     or remove an account or change an explanation: refresh the report each time. Repeats
     carry the same data, so :attr:`idempotency_key` cannot tell a re-open from a retry;
-    de-duplicate on it only over a short window.
+    de-duplicate on it only over a short window: :attr:`repeat_window`, 5 minutes.
     """
 
+    repeat_window: ClassVar[timedelta | None] = timedelta(minutes=5)
     code: Literal["VERIFICATION_COMPLETED"]
     verification_id: str
     """The verification request that was completed."""

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
@@ -151,9 +152,11 @@ class ScreeningCompleted(ScreeningEvent):
 
     Fires again, with the same content, after the applicant re-opens the screening
     (:class:`ReOpenScreening`): de-duplicate on :attr:`idempotency_key` only over a short
-    window, or a genuine second completion is dropped as a repeat.
+    window (:attr:`repeat_window`, 5 minutes), or a genuine second completion is dropped as
+    a repeat.
     """
 
+    repeat_window: ClassVar[timedelta | None] = timedelta(minutes=5)
     code: Literal["SCREENING_COMPLETED"]
 
 
@@ -161,9 +164,11 @@ class ScreeningGroupCompleted(PayscoreV1EventBase):
     """Every applicant in the group is done; the income report is ready.
 
     May fire again when an applicant re-opens a screening: refresh the report each time, and
-    de-duplicate on :attr:`idempotency_key` only over a short window.
+    de-duplicate on :attr:`idempotency_key` only over a short window (:attr:`repeat_window`,
+    5 minutes).
     """
 
+    repeat_window: ClassVar[timedelta | None] = timedelta(minutes=5)
     code: Literal["SCREENING_GROUP_COMPLETED"]
 
 
@@ -207,9 +212,10 @@ class ReOpenScreening(ScreeningEvent):
     """The applicant re-opened their screening; treat it as in progress again.
 
     Can happen more than once for one screening: de-duplicate on :attr:`idempotency_key`
-    only over a short window.
+    only over a short window (:attr:`repeat_window`, 5 minutes).
     """
 
+    repeat_window: ClassVar[timedelta | None] = timedelta(minutes=5)
     code: Literal["RE_OPEN_SCREENING"]
 
 

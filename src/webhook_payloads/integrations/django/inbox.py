@@ -151,6 +151,8 @@ class Inbox(InboxMethods):
             rows = rows.filter(received_at__lt=query.until)
         if query.ids:
             rows = rows.filter(pk__in=list(query.ids))
+        if query.idempotency_key is not None:
+            rows = rows.filter(idempotency_key=query.idempotency_key)
         ids: list[int] = list(rows.order_by("received_at", "id").values_list("id", flat=True))
         return ids
 
@@ -186,10 +188,13 @@ class _Claim:
         obj.last_error_message = mark.error_message
         if mark.event_type is not None:
             obj.event_type = mark.event_type
+        if mark.idempotency_key is not None:
+            obj.idempotency_key = mark.idempotency_key
         obj.processed_at = mark.processed_at
         obj.save(
             using=self._using,
             update_fields=[
+                "idempotency_key",
                 "status",
                 "attempts",
                 "last_error_type",

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...._inbox import FAILED, INVALID, STATUSES, Status, Summary
+from ...._inbox import REPLAYABLE, Status, Summary
 from ...inbox import Inbox, load_receivers
 
 # Progress lines: at most one every this many seconds (and after the last row).
@@ -60,15 +61,15 @@ class Command(BaseCommand):
                 "Process kept deliveries again: parse the stored bytes with the library "
                 "installed now (verifying the signature again where a secret is configured) "
                 "and call the receiver's handler, found by its name. Processed rows are "
-                "never run again, so running it twice is safe. Without --status: failed and "
-                "invalid rows."
+                "never run again, so running it twice is safe. Without --status: every row "
+                "not processed (received, failed, invalid)."
             ),
         )
         replay.add_argument(
             "--status",
             action="append",
-            choices=[s for s in STATUSES if s != "processed"],
-            help="rows with this status (repeat for several; default: failed and invalid)",
+            choices=REPLAYABLE,
+            help="rows with this status (repeat for several; default: all but processed)",
         )
         replay.add_argument("--provider", help="only this provider's rows")
         replay.add_argument("--receiver", help="only this receiver's rows (its name)")
@@ -99,7 +100,7 @@ class Command(BaseCommand):
             )
             return
         load_receivers()
-        statuses: list[Status] = options["status"] or [FAILED, INVALID]
+        statuses: Sequence[Status] = options["status"] or REPLAYABLE
         last = [time.monotonic()]
 
         def progress(done: int, total: int, summary: Summary) -> None:
