@@ -209,7 +209,7 @@ def test_concurrent_copies_call_the_handler_once(
         rows = connection.execute(select(deliveries.c.status, deliveries.c.attempts)).all()
     engine.dispose()
     handler_calls = calls.read_text().splitlines() if calls.exists() else []
-    database_kind = database.split(":", 1)[0].split("+")[0]
+    database_kind = database.split(":", 1)[0].split("+", maxsplit=1)[0]
     with capsys.disabled():  # the figures the closing note reports
         print(  # noqa: T201
             f"\n{server_kind} {database_kind}: copies={COPIES} "
