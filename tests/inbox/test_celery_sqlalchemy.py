@@ -70,7 +70,8 @@ celery = Celery("hooks", set_as_current=False)
 celery.conf.update(json.loads(os.environ["INBOX_CELERY"]))
 
 
-@celery.task(name="hooks.process_delivery")
+# Not shared with other Celery apps: the test process imports this module once per test.
+@celery.task(name="hooks.process_delivery", shared=False)
 def process_delivery(row_id):
     return "processed" if inbox.process(row_id).ran else "skipped"
 
