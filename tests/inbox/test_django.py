@@ -18,8 +18,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.test import AsyncClient, Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
 from webhook_payloads import ConfigurationError, SignatureError
@@ -307,6 +309,20 @@ def test_later_processing_answers_202_and_hands_over_the_row(alias: str) -> None
     assert len(CALLS[alias].events) == 1
     assert post(client, f"/{alias}/later/", request).status_code == 200
     assert CALLS[alias].deferred == [row.pk]
+
+
+def test_a_resend_is_found_by_a_read_never_a_failed_insert(alias: str) -> None:
+    # A failed INSERT would be an error in PostgreSQL's log for every resend.
+    client = Client()
+    request = signed("payscore", "REPORT_READY")
+    assert post(client, f"/{alias}/payscore/", request).status_code == 200
+
+    with CaptureQueriesContext(connections[alias]) as queries:
+        assert post(client, f"/{alias}/payscore/", request).status_code == 200
+
+    statements = [query["sql"].split(maxsplit=1)[0].upper() for query in queries.captured_queries]
+    assert statements == ["SELECT"]
+    assert len(CALLS[alias].events) == 1
 
 
 def test_mastercard_rows_keep_the_verified_reference_for_replay(alias: str) -> None:

@@ -209,3 +209,93 @@ def test_handler_needs_an_inbox() -> None:
     dependency = webhook_event("payscore", secret=SECRET)
     with pytest.raises(ConfigurationError, match="with an inbox"):
         dependency.handler(lambda event: None)
+
+
+def test_later_processing_answers_202_and_hands_over_the_row(hooks: Hooks) -> None:
+    app = FastAPI()
+    queued: list[int] = []
+    calls: list[str] = []
+    runs: list[str] = []
+    later = webhook_event(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=queued.append, name=uuid.uuid4().hex
+    )
+
+    @later.handler
+    async def handle(event: WebhookEvent) -> None:
+        calls.append(event.event_type)
+
+    @app.post("/hooks")
+    def hook(event: Annotated[WebhookEvent, Depends(later)]) -> dict[str, str]:
+        runs.append(event.event_type)
+        return {"seen": event.event_type}
+
+    client = TestClient(app)
+    body, headers = signed("payscore", "REPORT_READY")
+    stored = client.post("/hooks", content=body, headers=headers)
+    assert (stored.status_code, stored.json()) == (202, {"detail": "webhook kept for replay"})
+    (row,) = hooks.rows()
+    assert (row.status, row.attempts) == ("received", 0)
+    assert (queued, calls, runs) == ([row.id], [], [])
+
+    assert client.post("/hooks", content=body, headers=headers).status_code == 202
+    assert queued == [row.id, row.id]  # still waiting: handed over again
+
+    # The worker: no event loop in its thread, so the async handler gets one of its own.
+    first, second = hooks.inbox.process(row.id), hooks.inbox.process(row.id)
+    assert (first.ran, first.status, second.ran) == (True, 200, False)
+    assert calls == ["REPORT_READY"]
+    assert [(row.status, row.attempts) for row in hooks.rows()] == [("processed", 1)]
+    repeat = client.post("/hooks", content=body, headers=headers)
+    assert (repeat.status_code, repeat.json()) == (200, {"seen": "REPORT_READY"})
+    assert queued == [row.id, row.id]
+    assert runs == ["REPORT_READY"]
+
+
+def test_a_failing_queue_answers_500_and_keeps_the_row(hooks: Hooks) -> None:
+    app = FastAPI()
+
+    def broker_down(row_id: int) -> None:
+        raise ConnectionError("the broker is down")
+
+    later = webhook_event(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=broker_down, name=uuid.uuid4().hex
+    )
+    later.handler(lambda event: None)
+
+    @app.post("/hooks")
+    def hook(event: Annotated[WebhookEvent, Depends(later)]) -> None:
+        raise AssertionError("never called")  # pragma: no cover
+
+    body, headers = signed("payscore", "REPORT_READY")
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.post("/hooks", content=body, headers=headers).status_code == 500
+    assert [row.status for row in hooks.rows()] == ["received"]
+
+
+def test_the_openapi_document_says_why_a_deferred_route_answers_202(hooks: Hooks) -> None:
+    from webhook_payloads.integrations.fastapi import document_webhooks
+
+    app = FastAPI()
+    later = webhook_event(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=print, name=uuid.uuid4().hex
+    )
+
+    @app.post("/hooks")
+    def hook(event: Annotated[WebhookEvent, Depends(later)]) -> None:
+        pass
+
+    document_webhooks(app)
+    accepted = app.openapi()["paths"]["/hooks"]["post"]["responses"]["202"]
+    assert "stored for a worker to process (defer)" in accepted["description"]
+
+
+def test_defer_needs_an_inbox_and_a_function(hooks: Hooks) -> None:
+    with pytest.raises(ConfigurationError, match="defer needs inbox="):
+        webhook_event("payscore", secret=SECRET, defer=print)
+    with pytest.raises(ConfigurationError, match="defer must be a function of a row id"):
+        webhook_event(
+            "payscore",
+            secret=SECRET,
+            inbox=hooks.inbox,
+            defer=1,  # type: ignore[call-overload]
+        )

@@ -226,3 +226,83 @@ def test_what_the_handler_returns_is_the_answer(hooks: Hooks) -> None:
     assert (first.status_code, first.text) == (201, "made")
     repeat = app.test_client().post("/hooks", data=body, headers=headers)
     assert (repeat.status_code, repeat.text) == (200, "")
+
+
+def test_later_processing_answers_202_and_hands_over_the_row(hooks: Hooks) -> None:
+    app = Flask("later")
+    queued: list[int] = []
+    calls: list[str] = []
+
+    @app.post("/hooks")
+    @webhook_handler(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=queued.append, name=uuid.uuid4().hex
+    )
+    def hook(event: WebhookEvent) -> tuple[str, int]:
+        calls.append(event.event_type)
+        return "made", 201
+
+    body, headers = signed("payscore", "REPORT_READY")
+    client = app.test_client()
+    stored = client.post("/hooks", data=body, headers=headers)
+    assert (stored.status_code, stored.text) == (202, "")
+    (row,) = hooks.rows()
+    assert (row.status, row.attempts) == ("received", 0)
+    assert (queued, calls) == ([row.id], [])
+
+    again = client.post("/hooks", data=body, headers=headers)  # still waiting: queued again
+    assert again.status_code == 202
+    assert queued == [row.id, row.id]
+
+    first, second = hooks.inbox.process(row.id), hooks.inbox.process(row.id)  # two copies
+    assert (first.ran, first.status, second.ran) == (True, 200, False)
+    assert calls == ["REPORT_READY"]
+    assert [(row.status, row.attempts) for row in hooks.rows()] == [("processed", 1)]
+    assert client.post("/hooks", data=body, headers=headers).status_code == 200
+    assert queued == [row.id, row.id]
+
+
+def test_later_processing_keeps_invalid_bodies_without_queueing_them(hooks: Hooks) -> None:
+    queued: list[int] = []
+    app = Flask("later_invalid")
+
+    @app.post("/hooks")
+    @webhook_handler(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=queued.append, name=uuid.uuid4().hex
+    )
+    def hook(event: WebhookEvent) -> None:
+        raise AssertionError("never called")  # pragma: no cover
+
+    body, headers = unknown("payscore")
+    assert app.test_client().post("/hooks", data=body, headers=headers).status_code == 202
+    assert [row.status for row in hooks.rows()] == ["invalid"]
+    assert queued == []
+
+
+def test_a_failing_queue_answers_500_and_keeps_the_row(hooks: Hooks) -> None:
+    app = Flask("broker_down")
+
+    def broker_down(row_id: int) -> None:
+        raise ConnectionError("the broker is down")
+
+    @app.post("/hooks")
+    @webhook_handler(
+        "payscore", secret=SECRET, inbox=hooks.inbox, defer=broker_down, name=uuid.uuid4().hex
+    )
+    def hook(event: WebhookEvent) -> None:
+        raise AssertionError("never called")  # pragma: no cover
+
+    body, headers = signed("payscore", "REPORT_READY")
+    assert app.test_client().post("/hooks", data=body, headers=headers).status_code == 500
+    assert [row.status for row in hooks.rows()] == ["received"]  # replay --status received
+
+
+def test_defer_needs_an_inbox_and_a_function() -> None:
+    with pytest.raises(ConfigurationError, match="defer needs inbox="):
+        webhook_handler("payscore", secret=SECRET, defer=print)
+    with pytest.raises(ConfigurationError, match="defer must be a function of a row id"):
+        webhook_handler(
+            "payscore",
+            secret=SECRET,
+            inbox=Inbox(engine("sqlite")),
+            defer=1,  # type: ignore[call-overload]
+        )

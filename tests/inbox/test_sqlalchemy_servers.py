@@ -1,8 +1,8 @@
 """Exactly once through real servers: concurrent copies of one delivery, one handler call.
 
 Gunicorn serves a Flask app and uvicorn a FastAPI app, each with several worker processes,
-on 127.0.0.1, both keeping their inbox on PostgreSQL. Every copy is sent at once; the
-handler (which takes a while, so the copies overlap) counts its calls in a file.
+on 127.0.0.1, keeping their inbox on PostgreSQL, then on a SQLite file. Every copy is sent at
+once; the handler (which takes a while, so the copies overlap) counts its calls in a file.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ import os, time
 from sqlalchemy import create_engine
 from webhook_payloads.integrations.sqlalchemy import Inbox
 
-inbox = Inbox(create_engine(os.environ["INBOX_DATABASE"], pool_size=20))
+url = os.environ["INBOX_DATABASE"]
+inbox = Inbox(create_engine(url, **({} if url.startswith("sqlite") else {"pool_size": 20})))
 SECRET = os.environ["INBOX_SECRET"]
 
 
@@ -88,12 +89,16 @@ def free_port() -> int:
     return port
 
 
-@pytest.fixture
-def database() -> str:
-    if POSTGRES_URL is None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        # One file for every worker process; each copy waits for SQLite's write lock.
+        url = f"sqlite:///{tmp_path / 'inbox.sqlite3'}"
+    elif POSTGRES_URL is None:
         pytest.skip(f"no PostgreSQL: {POSTGRES_MISSING}")
-    _, url = _database(POSTGRES_URL)
-    url = postgresql_url(url)
+    else:
+        _, url = _database(POSTGRES_URL)
+        url = postgresql_url(url)
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()
@@ -204,9 +209,11 @@ def test_concurrent_copies_call_the_handler_once(
         rows = connection.execute(select(deliveries.c.status, deliveries.c.attempts)).all()
     engine.dispose()
     handler_calls = calls.read_text().splitlines() if calls.exists() else []
+    database_kind = database.split(":", 1)[0].split("+", maxsplit=1)[0]
     with capsys.disabled():  # the figures the closing note reports
         print(  # noqa: T201
-            f"\n{server_kind}: copies={COPIES} handler calls={len(handler_calls)} rows={len(rows)}"
+            f"\n{server_kind} {database_kind}: copies={COPIES} "
+            f"handler calls={len(handler_calls)} rows={len(rows)}"
         )
     assert statuses == [200] * COPIES
     assert len(handler_calls) == 1

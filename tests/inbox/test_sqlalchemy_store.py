@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, select
+from sqlalchemy import create_engine, delete, event, insert, select
 
 from webhook_payloads.integrations._inbox import FAILED, PROCESSED, Mark, Record
 from webhook_payloads.integrations.sqlalchemy import Inbox, deliveries
@@ -141,3 +141,72 @@ def test_a_missing_row_claims_nothing(inbox: Inbox) -> None:
 def test_repr_names_the_backend_never_the_url() -> None:
     made = create_engine("postgresql+psycopg://app:s3cret-pw@db.internal/app")
     assert repr(Inbox(made)) == "Inbox(postgresql)"
+
+
+class Failures:
+    """Counts the statements that fail on ``engine`` (what the database logs as errors)."""
+
+    def __init__(self, made: Any) -> None:
+        self.engine = made
+        self.seen: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "handle_error", self._failed)
+        return self.seen
+
+    def __exit__(self, *exc_info: object) -> None:
+        event.remove(self.engine, "handle_error", self._failed)
+
+    def _failed(self, context: Any) -> None:
+        self.seen.append(type(context.original_exception).__name__)
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "no-returning"])
+def test_a_repeat_is_found_without_a_failed_insert(inbox: Inbox, returning: bool) -> None:
+    # Once, a repeat was recorded by an INSERT that failed on the unique key: PostgreSQL
+    # logged a duplicate-key error for every resend. (no-returning: SQLite before 3.35.)
+    if not returning and inbox.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite before 3.35 lacks RETURNING")
+    inbox._returning = returning  # the branch for an older SQLite
+    with Failures(inbox.engine) as failures:
+        first, created = inbox.record(record())
+        again, created_again = inbox.record(record())
+        other, created_other = inbox.record(record("payscore:k2"))
+    assert failures == []
+    assert (created, created_again, created_other) == (True, False, True)
+    assert again == first
+    assert other.id != first.id
+
+
+def test_concurrent_copies_record_one_row_without_a_failed_insert(inbox: Inbox) -> None:
+    copies = 16
+    start = threading.Barrier(copies)
+    results: list[tuple[int, bool]] = []
+
+    def send() -> None:
+        start.wait(10)
+        row, created = inbox.record(record())
+        results.append((row.id, created))
+
+    with Failures(inbox.engine) as failures:
+        threads = [threading.Thread(target=send) for _ in range(copies)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
+    assert len(results) == copies
+    assert len({row_id for row_id, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False] * (copies - 1) + [True]
+
+
+def test_other_databases_insert_and_find_the_row_when_the_key_exists(inbox: Inbox) -> None:
+    # A dialect without ON CONFLICT (MySQL, ...): the plain INSERT, and its failure read as
+    # "this delivery is kept already".
+    inbox._insert = None  # what Inbox does for such a dialect
+    first, created = inbox.record(record())
+    with Failures(inbox.engine) as failures:
+        again, created_again = inbox.record(record())
+    assert len(failures) == 1  # the failed INSERT (the driver names its exception)
+    assert (created, created_again) == (True, False)
+    assert again == first

@@ -77,6 +77,7 @@ __all__ = [
     "Store",
     "Summary",
     "bounded_key",
+    "check_defer",
     "deliver",
     "invalid_key",
     "process",
@@ -686,6 +687,32 @@ def _as_store(inbox: object) -> Store:
     return store
 
 
+_DEFER_NOT_CALLABLE: Final = "defer must be a function of a row id (a task's delay, for example)."
+
+
+def check_defer(defer: object, *, inbox: object, provider: str, needs: str) -> None:
+    """Refuse a ``defer=`` the receiver cannot use, when it is declared.
+
+    Args:
+        defer: The option as given (``None`` when not).
+        inbox: The receiver's ``inbox=`` (``None`` or ``False`` when it has none).
+        provider: The provider id, for the error.
+        needs: How the framework spells an inbox in the message (``inbox=True``, ...).
+
+    Raises:
+        ConfigurationError: ``defer`` without an inbox, or not a function of a row id.
+    """
+    if defer is None:
+        return
+    if inbox is None or inbox is False:
+        raise ConfigurationError(
+            f"defer needs {needs}: the row it hands over is kept by the inbox.",
+            provider=provider,
+        )
+    if not callable(defer):
+        raise ConfigurationError(_DEFER_NOT_CALLABLE, provider=provider)
+
+
 class ReceiverInbox:
     """One receiver's inbox: what a framework adapter calls instead of ``Receiver.handle``.
 
@@ -733,10 +760,7 @@ class ReceiverInbox:
                 provider=receiver.provider,
             )
         if defer is not None and not callable(defer):
-            raise ConfigurationError(
-                "defer must be a function of a row id (a task's delay, for example).",
-                provider=receiver.provider,
-            )
+            raise ConfigurationError(_DEFER_NOT_CALLABLE, provider=receiver.provider)
         self.receiver = receiver
         self.defer = defer
         header = getattr(get_spec(receiver.provider).verifier, "header", None)

@@ -42,7 +42,7 @@ from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import ConfigurationError, WebhookError
 from ._commands import InboxCommands, parse_time, run_prune, run_replay
-from ._inbox import REPLAYABLE, Outcome, ReceiverInbox, Row, Store
+from ._inbox import REPLAYABLE, Outcome, ReceiverInbox, Row, Store, check_defer
 from ._receiver import (
     KEPT,
     LENGTH_REQUIRED,
@@ -172,6 +172,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -185,6 +186,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -198,6 +200,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
@@ -211,6 +214,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -224,6 +228,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent]: ...
 @overload
 def webhook_handler(
@@ -237,6 +242,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -250,6 +256,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[PayscoreEvent]: ...
 @overload
 def webhook_handler(
@@ -263,6 +270,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -276,6 +284,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_handler(
@@ -289,6 +298,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -302,6 +312,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[AndDoneEvent]: ...
 @overload
 def webhook_handler(
@@ -315,6 +326,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
@@ -328,6 +340,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
 
 
@@ -342,6 +355,7 @@ def webhook_handler(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: Store | None = None,
+    defer: Callable[[int], object] | None = None,
 ) -> HandlerDecorator[Any] | CallbackHandlerDecorator[Any]:
     """Turn ``handler(event, **view_args)`` into a Flask view that receives one provider.
 
@@ -376,6 +390,11 @@ def webhook_handler(
             once per delivery: a repeat answers 200 without calling it, a handler that
             raises leaves the row ``failed`` (500), an invalid body is a row ``invalid``
             (202). The handler then takes no route variables (replay has none to give).
+        defer: With ``inbox``: ``defer(row_id)`` is called once the row is stored (a task's
+            ``delay``), the view answers 202 at once, and a worker processes the row with
+            ``inbox.process(row_id)``, exactly once. A repeat of a processed delivery
+            answers 200; one still waiting is handed over again (the worker skips it once
+            processed).
 
     Returns:
         A decorator for the handler.
@@ -383,7 +402,8 @@ def webhook_handler(
     Raises:
         ConfigurationError: An option is wrong (checked now, not per request): an unknown
             provider, a secret for a provider that signs nothing, a bad signature scheme or
-            size limit, ``callback_key`` for another provider than ``"mastercard"``.
+            size limit, ``callback_key`` for another provider than ``"mastercard"``,
+            ``defer`` without ``inbox``.
     """
     receiver = Receiver(
         provider,
@@ -398,6 +418,7 @@ def webhook_handler(
     )
 
     receiver.refuse_async_keeper("a Flask view")
+    check_defer(defer, inbox=inbox, provider=receiver.provider, needs="inbox=...")
     options = {
         "signature_scheme": signature_scheme,
         "max_body_size": max_body_size,
@@ -407,7 +428,7 @@ def webhook_handler(
     def decorate(handler: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
         named = receiver.named(handler)
         if inbox is not None:
-            return _inbox_view(named, handler, inbox, options)
+            return _inbox_view(named, handler, inbox, options, defer)
 
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
@@ -432,9 +453,16 @@ def webhook_handler(
 
 
 def _inbox_view(
-    receiver: Receiver, handler: Callable[..., Any], store: Store, options: Mapping[str, Any]
+    receiver: Receiver,
+    handler: Callable[..., Any],
+    store: Store,
+    options: Mapping[str, Any],
+    defer: Callable[[int], object] | None,
 ) -> Callable[..., ResponseReturnValue]:
-    """The view of ``handler`` with an inbox: the flow of ``_inbox.py`` does the rest."""
+    """The view of ``handler`` with an inbox: the flow of ``_inbox.py`` does the rest.
+
+    With ``defer``, the flow stores the row and hands its id over (answer 202).
+    """
     call = _plain(handler)
 
     def call_stored(row: Row, first: tuple[object, ...]) -> object:
@@ -447,6 +475,7 @@ def _inbox_view(
         call_stored=call_stored,
         settings=_settings,
         options=options,
+        defer=defer,
     )
 
     @functools.wraps(handler)

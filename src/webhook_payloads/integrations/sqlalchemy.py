@@ -58,8 +58,10 @@ try:
         select,
         update,
     )
+    from sqlalchemy.dialects import postgresql, sqlite
     from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.sql import ColumnElement
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without SQLAlchemy
     raise ImportError(
         "webhook_payloads.integrations.sqlalchemy needs SQLAlchemy 2: "
@@ -98,6 +100,12 @@ deliveries: Final = Table(
 """The deliveries table: one row per authentic delivery (the Django app's columns)."""
 
 
+_ON_CONFLICT_INSERTS: Final[dict[str, Any]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
+"""The dialects whose INSERT takes ``ON CONFLICT DO NOTHING``, by dialect name."""
+
 _handling: ContextVar[tuple[Inbox, Connection] | None] = ContextVar(
     "webhook_payloads_inbox_handling", default=None
 )
@@ -123,12 +131,15 @@ class Inbox(InboxMethods):
         0
     """
 
-    __slots__ = ("_engine", "_sqlite", "busy_timeout")
+    __slots__ = ("_engine", "_insert", "_returning", "_sqlite", "busy_timeout")
 
     def __init__(self, engine: Engine, *, busy_timeout: float = 30.0) -> None:
         """Keep ``engine``; nothing is read or written until the first delivery."""
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        # The dialect's INSERT with ON CONFLICT DO NOTHING (None where it has none).
+        self._insert: Any = _ON_CONFLICT_INSERTS.get(engine.dialect.name)
+        self._returning: bool = engine.dialect.insert_returning
         self.busy_timeout = busy_timeout
 
     def __repr__(self) -> str:
@@ -190,17 +201,15 @@ class Inbox(InboxMethods):
             "last_error_message": record.error_message,
             "processed_at": None,
         }
-        try:
-            with self._transaction() as connection:
-                inserted = connection.execute(insert(deliveries).values(values))
-                (row_id,) = cast("tuple[int]", inserted.inserted_primary_key)
-        except IntegrityError:
-            # Another copy got there first (or earlier): that row is the delivery. (On
-            # PostgreSQL the insert waited for that copy's transaction before failing.)
-            found = deliveries.c.receiver == record.receiver
-            found &= deliveries.c.idempotency_key == record.idempotency_key
-            with self._transaction() as connection:
-                existing = connection.execute(select(deliveries).where(found)).one()
+        found = deliveries.c.receiver == record.receiver
+        found &= deliveries.c.idempotency_key == record.idempotency_key
+        row_id, existing = (
+            self._insert_or_find(values, found)
+            if self._insert is None
+            else self._insert_unless_kept(values, found)
+        )
+        if row_id is None:
+            # Another copy got there first (or earlier): that row is the delivery.
             return _row(existing), False
         row = Row(
             id=int(row_id),
@@ -219,6 +228,52 @@ class Inbox(InboxMethods):
             processed_at=None,
         )
         return row, True
+
+    def _insert_unless_kept(
+        self, values: dict[str, object], found: ColumnElement[bool]
+    ) -> tuple[int | None, Any]:
+        """The new row's id, or ``None`` and the row kept already: one transaction.
+
+        ``INSERT ... ON CONFLICT DO NOTHING``, so that a repeat is no failed statement
+        (PostgreSQL would log a duplicate-key error for every resend). On PostgreSQL it waits
+        for a concurrent copy's uncommitted insert of the same key, then does nothing once
+        that commits; the next statement sees that row (READ COMMITTED, the default).
+        """
+        statement = (
+            self._insert(deliveries)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[deliveries.c.receiver, deliveries.c.idempotency_key]
+            )
+        )
+        with self._transaction() as connection:
+            row_id: int | None
+            if self._returning:
+                row_id = connection.execute(statement.returning(deliveries.c.id)).scalar()
+            else:  # SQLite before 3.35 has no RETURNING; its row count is exact
+                inserted = connection.execute(statement)
+                key = cast("tuple[int]", inserted.inserted_primary_key)
+                row_id = key[0] if inserted.rowcount == 1 else None
+            if row_id is not None:
+                return row_id, None
+            return None, connection.execute(select(deliveries).where(found)).one()
+
+    def _insert_or_find(
+        self, values: dict[str, object], found: ColumnElement[bool]
+    ) -> tuple[int | None, Any]:
+        """As :meth:`_insert_unless_kept`, for databases without ``ON CONFLICT``.
+
+        The insert fails on the unique key when the row exists (on a server, after waiting
+        for a concurrent copy's transaction); the row is then read in a new transaction.
+        """
+        try:
+            with self._transaction() as connection:
+                inserted = connection.execute(insert(deliveries).values(values))
+                (row_id,) = cast("tuple[int]", inserted.inserted_primary_key)
+        except IntegrityError:
+            with self._transaction() as connection:
+                return None, connection.execute(select(deliveries).where(found)).one()
+        return row_id, None
 
     def claim(self, row_id: int, *, skip_locked: bool) -> AbstractContextManager[_Claim | None]:
         """Lock row ``row_id`` in a transaction for the context's duration."""

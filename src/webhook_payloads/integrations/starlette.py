@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVa
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import ConfigurationError, WebhookError
-from ._inbox import ReceiverInbox, Store
+from ._inbox import ReceiverInbox, Store, check_defer
 from ._openapi import register
 from ._receiver import (
     KEPT,
@@ -69,6 +69,7 @@ __all__ = ["CallbackDependency", "WebhookDependency", "webhook_error_handler", "
 
 EventT_co = TypeVar("EventT_co", covariant=True)
 T = TypeVar("T")
+R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -87,28 +88,39 @@ class WebhookDependency(Generic[EventT_co]):
         receiver: Receiver,
         inbox: "Store | None" = None,
         options: "Mapping[str, Any] | None" = None,
+        defer: "Callable[[int], object] | None" = None,
     ) -> None:
         """Wrap a checked :class:`Receiver` (made by :func:`webhook_event`)."""
         self._receiver = receiver
         self._inbox = inbox
+        self._defer = defer
         self._options: Mapping[str, Any] = options or {}
         self._kept: ReceiverInbox | None = None
         self._call: Callable[..., Any] | None = None
         self.provider: str = receiver.provider
         self.max_body_size: int = receiver.max_body_size
 
-    def handler(self, function: F) -> F:
+    def handler(self, function: Callable[[EventT_co], R]) -> Callable[[EventT_co], R]:
         """Declare the function the inbox calls once per delivery (and replay calls again).
 
         With an inbox the dependency records the delivery, calls ``function(event)`` (with
         ``callback_key``: ``function(event, reference)``) unless the delivery was processed
         already, and marks the row; the endpoint then runs for every accepted copy and only
         answers. A plain function runs in a worker thread, an ``async def`` one on the
-        event loop, both while the row is locked. Returns ``function`` unchanged.
+        event loop, both while the row is locked. With ``defer``, the worker calls it
+        (``inbox.process(row_id)``, in a process that declares it too). Returns
+        ``function`` unchanged.
+
+        Type checkers accept a function of the dependency's events (or of a base class of
+        them: ``WebhookEvent``), and refuse one typed for another provider's events.
 
         Raises:
             ConfigurationError: The dependency has no inbox, or has its handler already.
         """
+        return self._declare(function)
+
+    def _declare(self, function: F) -> F:
+        """What :meth:`handler` does, for any handler's signature."""
         if self._inbox is None:
             raise ConfigurationError(
                 "handler() is for a dependency with an inbox: webhook_event(..., inbox=...).",
@@ -128,6 +140,7 @@ class WebhookDependency(Generic[EventT_co]):
             call_stored=lambda row, first: _outside_loop(function)(*first),
             settings=lambda: None,
             options=self._options,
+            defer=self._defer,
         )
         self._receiver = named
         self._call = call
@@ -189,7 +202,7 @@ class WebhookDependency(Generic[EventT_co]):
                 exc_info=outcome.error,
             )
             _raise(Answer(500, _HANDLER_FAILED))
-        if outcome.status != 200:  # noqa: PLR2004 - kept as invalid (202)
+        if outcome.status != 200:  # noqa: PLR2004 - kept as invalid, or for a worker (202)
             _raise(KEPT)
         if event:
             return event[0]
@@ -239,6 +252,11 @@ _KEPT_BY_INBOX: Final = (
     "An authentic delivery that this version cannot read (it fails validation or has an "
     "unknown event type) was kept in the inbox as invalid, for replay; the endpoint did not run."
 )
+_KEPT_FOR_A_WORKER: Final = (
+    "The delivery was stored for a worker to process (defer), or it is authentic but this "
+    "version cannot read it (it fails validation or has an unknown event type) and was kept "
+    "in the inbox as invalid, for replay; the endpoint did not run."
+)
 _KEPT_BY_ON_INVALID: Final = (
     "An authentic delivery that this version cannot read (it fails validation or has an "
     "unknown event type) was kept by on_invalid; the endpoint did not run."
@@ -259,6 +277,18 @@ def _cpu_limiter() -> anyio.CapacityLimiter:
 
 class CallbackDependency(WebhookDependency[EventT_co]):
     """A Mastercard dependency with ``callback_key``: also gives the verified reference."""
+
+    # The inbox calls this dependency's handler with the verified reference too: it takes
+    # (event, reference), so the override narrows what a WebhookDependency's takes.
+    def handler(  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        self, function: Callable[[EventT_co, str], R]
+    ) -> Callable[[EventT_co, str], R]:
+        """Declare ``function(event, reference)``, called once per delivery (see the base class).
+
+        Raises:
+            ConfigurationError: The dependency has no inbox, or has its handler already.
+        """
+        return self._declare(function)
 
     async def reference(self, request: Request) -> str:
         """The ``callbackUrl`` reference of ``request``, its token checked (a dependency too).
@@ -309,6 +339,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -322,6 +353,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -335,6 +367,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "CallbackDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
@@ -348,6 +381,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "CallbackDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -361,6 +395,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[MastercardConnectEvent]": ...
 @overload
 def webhook_event(
@@ -374,6 +409,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -387,6 +423,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[PayscoreEvent]": ...
 @overload
 def webhook_event(
@@ -400,6 +437,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[PayscoreEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -413,6 +451,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[PayscoreV1Event]": ...
 @overload
 def webhook_event(
@@ -426,6 +465,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[PayscoreV1Event | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -439,6 +479,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[AndDoneEvent]": ...
 @overload
 def webhook_event(
@@ -452,6 +493,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[AndDoneEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
@@ -465,6 +507,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> "WebhookDependency[WebhookEvent | UnknownEvent]": ...
 
 
@@ -479,6 +522,7 @@ def webhook_event(
     on_invalid: InvalidHandler | None = None,
     name: str | None = None,
     inbox: "Store | None" = None,
+    defer: "Callable[[int], object] | None" = None,
 ) -> WebhookDependency[Any]:
     """A dependency returning the typed event of the request, for ``Depends(...)``.
 
@@ -510,6 +554,11 @@ def webhook_event(
             answers what the endpoint answers without calling it again, a handler that
             raises leaves the row ``failed`` (500), an invalid body is a row ``invalid``
             (202). The store's work runs in a worker thread, off the event loop.
+        defer: With ``inbox``: ``defer(row_id)`` is called (in a worker thread) once the
+            row is stored (a task's ``delay``), the request is answered 202 at once without
+            running the endpoint, and a worker processes the row with
+            ``inbox.process(row_id)``, exactly once. A repeat of a processed delivery runs
+            the endpoint as without ``defer``.
 
     Returns:
         An async callable of the request that returns the event or raises ``HTTPException``
@@ -519,7 +568,7 @@ def webhook_event(
         ConfigurationError: An option is wrong (checked now, not per request): an unknown
             provider, no secret for a provider that signs, a secret for one that signs
             nothing, a bad signature scheme or size limit, ``callback_key`` for another
-            provider than ``"mastercard"``.
+            provider than ``"mastercard"``, ``defer`` without ``inbox``.
     """
     receiver = Receiver(
         provider,
@@ -537,13 +586,14 @@ def webhook_event(
         "max_body_size": max_body_size,
         "allow_unknown": allow_unknown,
     }
+    check_defer(defer, inbox=inbox, provider=receiver.provider, needs="inbox=...")
     accepted = None if on_invalid is None else _KEPT_BY_ON_INVALID
     if inbox is not None:
-        accepted = _KEPT_BY_INBOX
+        accepted = _KEPT_BY_INBOX if defer is None else _KEPT_FOR_A_WORKER
     if receiver.checks_token:
-        dependency: WebhookDependency[Any] = CallbackDependency(receiver, inbox, options)
+        dependency: WebhookDependency[Any] = CallbackDependency(receiver, inbox, options, defer)
         register(dependency, receiver.provider, callback_params=("ref", "token"), accepted=accepted)
     else:
-        dependency = WebhookDependency(receiver, inbox, options)
+        dependency = WebhookDependency(receiver, inbox, options, defer)
         register(dependency, receiver.provider, accepted=accepted)
     return dependency
