@@ -94,13 +94,17 @@ EventT_co = TypeVar("EventT_co", covariant=True)
 
 HandlerResult: TypeAlias = "ResponseReturnValue | Awaitable[ResponseReturnValue | None] | None"
 """What a handler returns: a Flask response value or ``None`` (200), or a coroutine of one."""
+# A type variable, not HandlerResult itself, in the protocols below: a checker's message for a
+# handler typed for another provider's events then shows the event types that differ, not
+# every kind of Flask response value beside them.
+ResultT = TypeVar("ResultT", bound=HandlerResult)
 
 
 class HandlerDecorator(Protocol[EventT_co]):
     """What :func:`webhook_handler` returns: wraps ``handler(event, **view_args)``."""
 
     def __call__(
-        self, handler: Callable[Concatenate[EventT_co, P], HandlerResult]
+        self, handler: Callable[Concatenate[EventT_co, P], ResultT]
     ) -> Callable[P, ResponseReturnValue]:
         """Wrap ``handler`` into a view taking the route's variables."""
         ...
@@ -110,7 +114,7 @@ class CallbackHandlerDecorator(Protocol[EventT_co]):
     """With ``callback_key``: wraps ``handler(event, reference, **view_args)``."""
 
     def __call__(
-        self, handler: Callable[Concatenate[EventT_co, str, P], HandlerResult]
+        self, handler: Callable[Concatenate[EventT_co, str, P], ResultT]
     ) -> Callable[P, ResponseReturnValue]:
         """Wrap ``handler`` into a view taking the route's variables."""
         ...

@@ -76,6 +76,12 @@ RECEIVER_ATTRIBUTE: Final = "webhook_payloads_receiver"
 P = ParamSpec("P")
 T = TypeVar("T")
 EventT_co = TypeVar("EventT_co", covariant=True)
+# What a handler returns, as type variables rather than fixed types in the overloads below,
+# and the plain handler's overload first: for a handler that matches neither (one typed for
+# another provider's events), mypy reports the first overload and pyright the last, and the
+# message then shows the event types that differ, not an awaitable the handler never returned.
+ResultT = TypeVar("ResultT", bound="HttpResponseBase | None")
+ViewResultT = TypeVar("ViewResultT", bound="Awaitable[HttpResponseBase | None]")
 
 
 class ViewDecorator(Protocol[EventT_co]):
@@ -83,15 +89,13 @@ class ViewDecorator(Protocol[EventT_co]):
 
     @overload
     def __call__(
-        self,
-        handler: Callable[
-            Concatenate[HttpRequest, EventT_co, P], Awaitable[HttpResponseBase | None]
-        ],
-    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
+        self, handler: Callable[Concatenate[HttpRequest, EventT_co, P], ResultT]
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
     @overload
     def __call__(
-        self, handler: Callable[Concatenate[HttpRequest, EventT_co, P], HttpResponseBase | None]
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
+        self,
+        handler: Callable[Concatenate[HttpRequest, EventT_co, P], ViewResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
 
 
 class CallbackViewDecorator(Protocol[EventT_co]):
@@ -100,15 +104,13 @@ class CallbackViewDecorator(Protocol[EventT_co]):
     @overload
     def __call__(
         self,
-        handler: Callable[
-            Concatenate[HttpRequest, EventT_co, str, P], Awaitable[HttpResponseBase | None]
-        ],
-    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
+        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], ResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
     @overload
     def __call__(
         self,
-        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], HttpResponseBase | None],
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
+        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], ViewResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
 
 
 class _Decorator:
