@@ -11,28 +11,32 @@ from ._webhook import Webhook
 from .exceptions import WebhookError
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._base import UnknownEvent, WebhookEvent
-    from ._types import Body, Headers, Secrets
+    from ._types import Body, Headers, Secrets, WebhookOptions
+
+    # BEGIN generated imports (tools/gen_overloads.py writes them from the provider registry)
     from .anddone import AndDoneEvent, SignatureScheme
     from .mastercard import MastercardEvent
     from .mastercard_connect import MastercardConnectEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
+    # END generated imports
 
 __all__ = ["parse"]
 
 
+# BEGIN generated overloads (tools/gen_overloads.py writes them from the provider registry)
 @overload
 def parse(
     provider: Literal["mastercard", Provider.MASTERCARD],
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> MastercardEvent: ...
 @overload
 def parse(
@@ -40,11 +44,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> MastercardEvent | UnknownEvent: ...
 @overload
 def parse(
@@ -52,11 +54,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> PayscoreEvent: ...
 @overload
 def parse(
@@ -64,11 +64,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> PayscoreEvent | UnknownEvent: ...
 @overload
 def parse(
@@ -76,11 +74,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> PayscoreV1Event: ...
 @overload
 def parse(
@@ -88,11 +84,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> PayscoreV1Event | UnknownEvent: ...
 @overload
 def parse(
@@ -100,11 +94,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: SignatureScheme | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> AndDoneEvent: ...
 @overload
 def parse(
@@ -112,11 +104,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: SignatureScheme | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> AndDoneEvent | UnknownEvent: ...
 @overload
 def parse(
@@ -124,11 +114,9 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: Literal[False] = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> MastercardConnectEvent: ...
 @overload
 def parse(
@@ -136,23 +124,20 @@ def parse(
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> MastercardConnectEvent | UnknownEvent: ...
+# END generated overloads
 @overload
 def parse(
     provider: str | Provider,
     body: Body,
     headers: Headers | None = None,
     *,
-    secret: Secrets | None = None,
-    verify: bool = True,
     allow_unknown: bool = False,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     signature_scheme: object | None = None,
+    **options: Unpack[WebhookOptions],
 ) -> WebhookEvent | UnknownEvent: ...
 def parse(
     provider: str | Provider,

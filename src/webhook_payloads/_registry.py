@@ -2,8 +2,9 @@
 
 ``parse()`` only looks providers up here. A provider's module is imported the first time it
 is used, so ``import webhook_payloads`` stays cheap; adding a provider means adding its
-module and one line to :data:`_SPEC_MODULES` (plus its overloads of ``parse`` and
-``Webhook`` for type checkers).
+package, its :class:`Provider` member and one line to :data:`_SPEC_MODULES`, then running
+``python tools/gen_overloads.py``, which writes its overloads of ``parse()``, ``Webhook`` and
+the receivers for type checkers from this registry.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final, Protocol, TypeAlias
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Body", "Headers", "Secret", "Secrets"]
+from typing_extensions import TypedDict
+
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Body", "Headers", "Secret", "Secrets", "WebhookOptions"]
 
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 """Bodies larger than this (1 MiB) are refused before anything else is done with them."""
@@ -38,3 +40,17 @@ class _SupportsBytesItems(Protocol):
 
 Headers: TypeAlias = "_SupportsStrItems | _SupportsBytesItems | _SupportsItems"
 """A mapping of header names to values (``str`` or ``bytes``), in any letter case."""
+
+
+class WebhookOptions(TypedDict, total=False):
+    """The options of ``Webhook`` and ``parse()`` that every provider takes alike.
+
+    For type checkers: each provider's overload takes these as
+    ``**options: Unpack[WebhookOptions]`` and spells out only what differs between providers
+    (the provider id, ``allow_unknown``, the ``signature_scheme`` type). The implementations
+    name every option with its default; their docstrings say what each one does.
+    """
+
+    secret: Secrets | None
+    verify: bool
+    max_body_size: int

@@ -24,15 +24,20 @@ if TYPE_CHECKING:
     # The models load with the first provider used, not with the package.
     from collections.abc import Callable
 
+    from typing_extensions import Unpack
+
     from ._base import UnknownEvent, WebhookEvent
     from ._registry import ProviderSpec
     from ._signing import Check
-    from ._types import Body, Headers, Secrets
+    from ._types import Body, Headers, Secrets, WebhookOptions
+
+    # BEGIN generated imports (tools/gen_overloads.py writes them from the provider registry)
     from .anddone import AndDoneEvent, SignatureScheme
     from .mastercard import MastercardEvent
     from .mastercard_connect import MastercardConnectEvent
     from .payscore import PayscoreEvent
     from .payscore_v1 import PayscoreV1Event
+    # END generated imports
 
 __all__ = ["Webhook", "require_size_limit"]
 
@@ -108,126 +113,106 @@ class Webhook(Generic[EventT_co]):
     signature_scheme: object | None
     """The provider-specific signature construction, if any."""
 
+    # BEGIN generated overloads (tools/gen_overloads.py writes them from the provider registry)
     @overload
     def __init__(
         self: Webhook[MastercardEvent],
         provider: Literal["mastercard", Provider.MASTERCARD],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: Literal[False] = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[MastercardEvent | UnknownEvent],
         provider: Literal["mastercard", Provider.MASTERCARD],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: bool,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: Webhook[MastercardConnectEvent],
-        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-        *,
-        secret: Secrets | None = None,
-        verify: bool = True,
-        allow_unknown: Literal[False] = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        signature_scheme: object | None = None,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: Webhook[MastercardConnectEvent | UnknownEvent],
-        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-        *,
-        secret: Secrets | None = None,
-        verify: bool = True,
-        allow_unknown: bool,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[PayscoreEvent],
         provider: Literal["payscore", Provider.PAYSCORE],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: Literal[False] = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[PayscoreEvent | UnknownEvent],
         provider: Literal["payscore", Provider.PAYSCORE],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: bool,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[PayscoreV1Event],
         provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: Literal[False] = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[PayscoreV1Event | UnknownEvent],
         provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: bool,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[AndDoneEvent],
         provider: Literal["anddone", Provider.ANDDONE],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: Literal[False] = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: SignatureScheme | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     @overload
     def __init__(
         self: Webhook[AndDoneEvent | UnknownEvent],
         provider: Literal["anddone", Provider.ANDDONE],
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: bool,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: SignatureScheme | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
+    @overload
+    def __init__(
+        self: Webhook[MastercardConnectEvent],
+        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+        *,
+        allow_unknown: Literal[False] = False,
+        signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Webhook[MastercardConnectEvent | UnknownEvent],
+        provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+        *,
+        allow_unknown: bool,
+        signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
+    ) -> None: ...
+    # END generated overloads
     @overload
     def __init__(
         self: Webhook[WebhookEvent | UnknownEvent],
         provider: str | Provider,
         *,
-        secret: Secrets | None = None,
-        verify: bool = True,
         allow_unknown: bool = False,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         signature_scheme: object | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None: ...
     def __init__(
         self,

@@ -22,7 +22,9 @@ from webhook_payloads import (
     parse,
     payscore,
 )
+from webhook_payloads.anddone import AndDoneEvent, SignatureScheme
 from webhook_payloads.mastercard import MastercardEvent
+from webhook_payloads.mastercard_connect import MastercardConnectEvent
 from webhook_payloads.payscore import PayscoreEvent, ReportReady
 from webhook_payloads.payscore_v1 import PayscoreV1Event
 
@@ -131,3 +133,50 @@ def wrong_calls(body: bytes, event: PayscoreEvent) -> None:
     parse("payscore", {"code": "REPORT_READY"}, verify=False)  # type: ignore[call-overload]
     parse("payscore", body, False)  # type: ignore[call-overload]
     print(event.report_id)  # type: ignore[union-attr]  # noqa: T201
+
+
+def every_provider(body: bytes) -> None:
+    # One generated overload pair per registered provider: each id gives its own union.
+    assert_type(parse("mastercard", body), MastercardEvent)
+    assert_type(parse("payscore", body, verify=False), PayscoreEvent)
+    assert_type(parse("payscore_v1", body, verify=False), PayscoreV1Event)
+    assert_type(parse("anddone", body, verify=False), AndDoneEvent)
+    assert_type(parse("mastercard_connect", body, verify=False), MastercardConnectEvent)
+    assert_type(Webhook(Provider.MASTERCARD), Webhook[MastercardEvent])
+    assert_type(Webhook(Provider.ANDDONE, verify=False), Webhook[AndDoneEvent])
+    assert_type(
+        Webhook("mastercard_connect", verify=False, allow_unknown=True),
+        Webhook[MastercardConnectEvent | UnknownEvent],
+    )
+
+
+def shared_options(body: bytes, scheme: SignatureScheme) -> None:
+    # The options every provider takes alike come through **options: Unpack[WebhookOptions]:
+    # each is still known by name and type, alone or all together.
+    assert_type(parse("payscore", body, secret=["new", "old"]), PayscoreEvent)
+    assert_type(parse("payscore", body, verify=False, max_body_size=2048), PayscoreEvent)
+    everything = parse(
+        "anddone",
+        body,
+        None,
+        secret="ab",
+        verify=True,
+        allow_unknown=False,
+        max_body_size=2048,
+        signature_scheme=scheme,
+    )
+    assert_type(everything, AndDoneEvent)
+    assert_type(
+        Webhook("payscore_v1", secret="s", verify=False, max_body_size=10),
+        Webhook[PayscoreV1Event],
+    )
+
+
+def wrong_options(body: bytes) -> None:
+    # Each line must be an error for the checkers (an unused ignore fails the check).
+    parse("payscore", body, verify="yes")  # type: ignore[call-overload]
+    parse("payscore", body, secret={"payscore": "s"})  # type: ignore[call-overload]
+    parse("payscore", body, max_body_size="1 MiB")  # type: ignore[call-overload]
+    parse("payscore", body, secrets="s")  # type: ignore[call-overload]
+    Webhook("payscore", verify=None)  # type: ignore[call-overload]
+    Webhook("payscore", max_body_size=1.5)  # type: ignore[call-overload]

@@ -21,14 +21,23 @@ from typing_extensions import assert_type
 from webhook_payloads import PayloadError, Provider, UnknownEvent, WebhookEvent
 from webhook_payloads.anddone import AndDoneEvent, SignatureScheme
 from webhook_payloads.integrations import InvalidDelivery
-from webhook_payloads.integrations.django import webhook_view
+from webhook_payloads.integrations.django import (
+    CallbackViewDecorator,
+    ViewDecorator,
+    webhook_view,
+)
 from webhook_payloads.integrations.django.inbox import Inbox
 from webhook_payloads.integrations.django.tasks import process_delivery
 from webhook_payloads.integrations.fastapi import webhook_event
-from webhook_payloads.integrations.flask import webhook_handler
+from webhook_payloads.integrations.flask import (
+    CallbackHandlerDecorator,
+    HandlerDecorator,
+    webhook_handler,
+)
 from webhook_payloads.integrations.sqlalchemy import Inbox as SqlInbox
 from webhook_payloads.integrations.starlette import CallbackDependency, WebhookDependency
 from webhook_payloads.mastercard import MastercardEvent
+from webhook_payloads.mastercard_connect import MastercardConnectEvent
 from webhook_payloads.payscore import PayscoreEvent
 from webhook_payloads.payscore_v1 import PayscoreV1Event
 
@@ -80,6 +89,17 @@ def no_unknown_view(request: HttpRequest, event: PayscoreEvent) -> None:
     """Refused: with allow_unknown the handler must take UnknownEvent too."""
 
 
+@webhook_view("payscore")  # type: ignore[arg-type, type-var]
+async def wrong_provider_async_view(request: HttpRequest, event: MastercardEvent) -> None:
+    """Refused: async or not, Payscore sends no Mastercard events."""
+
+
+@webhook_view("payscore")  # type: ignore[type-var]
+def wrong_result_view(request: HttpRequest, event: PayscoreEvent) -> int:
+    """Refused: a view answers with a response or None."""
+    return 200
+
+
 @webhook_view("mastercard", callback_key="k" * 32)
 async def mastercard_view(request: HttpRequest, event: MastercardEvent, reference: str) -> None:
     """Accepted: with callback_key the verified reference comes third (async view)."""
@@ -119,6 +139,12 @@ def wrong_provider_handler(event: PayscoreEvent) -> None:
     """Refused."""
 
 
+@webhook_handler("anddone")  # type: ignore[type-var]
+def wrong_result_handler(event: AndDoneEvent) -> int:
+    """Refused: an int is no Flask response value."""
+    return 204
+
+
 @webhook_handler("payscore_v1", allow_unknown=True)
 async def lenient_handler(event: PayscoreV1Event | UnknownEvent, tenant: str) -> None:
     """Accepted: async, with a route variable."""
@@ -140,6 +166,54 @@ def inbox_handler(event: PayscoreEvent) -> None:
 @webhook_handler("payscore", inbox="yes")  # type: ignore[call-overload, untyped-decorator]
 def wrong_inbox_handler(event: PayscoreEvent) -> None:
     """Refused: an inbox is a store."""
+
+
+def receivers_of_every_provider() -> None:
+    # One generated overload set per registered provider and receiver.
+    assert_type(webhook_view("mastercard_connect"), ViewDecorator[MastercardConnectEvent])
+    assert_type(
+        webhook_view("anddone", allow_unknown=True), ViewDecorator[AndDoneEvent | UnknownEvent]
+    )
+    assert_type(
+        webhook_view("mastercard", callback_key="k"), CallbackViewDecorator[MastercardEvent]
+    )
+    assert_type(webhook_handler(Provider.PAYSCORE_V1), HandlerDecorator[PayscoreV1Event])
+    assert_type(
+        webhook_handler("mastercard", callback_key="k", allow_unknown=True),
+        CallbackHandlerDecorator[MastercardEvent | UnknownEvent],
+    )
+    assert_type(webhook_event("anddone", secret="s"), WebhookDependency[AndDoneEvent])
+    assert_type(
+        webhook_event("mastercard_connect", secret="s", allow_unknown=True),
+        WebhookDependency[MastercardConnectEvent | UnknownEvent],
+    )
+
+
+def shared_receiver_options() -> None:
+    # The options every provider takes alike (**options: Unpack[...]) keep their names and types.
+    assert_type(
+        webhook_view(
+            "payscore",
+            secret=lambda: "s",
+            max_body_size=2048,
+            on_invalid=keep,
+            name="payscore",
+            inbox=True,
+            defer=process_delivery.delay,
+        ),
+        ViewDecorator[PayscoreEvent],
+    )
+    assert_type(
+        webhook_handler("payscore", secret=["new", "old"], name="p", inbox=SQL_INBOX),
+        HandlerDecorator[PayscoreEvent],
+    )
+    assert_type(
+        webhook_event("payscore", secret="s", max_body_size=10, on_invalid=keep, inbox=None),
+        WebhookDependency[PayscoreEvent],
+    )
+    webhook_view("payscore", max_body_size="1 MiB")  # type: ignore[call-overload]
+    webhook_handler("payscore", inbox=True)  # type: ignore[call-overload]
+    webhook_event("payscore", secret=3)  # type: ignore[call-overload]
 
 
 def flask_views() -> None:

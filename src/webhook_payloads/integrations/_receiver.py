@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
+from typing_extensions import TypedDict
+
 from .._headers import HeaderName, header_value
 from .._registry import get_spec, registered_providers
 from .._signing import normalize_secrets
@@ -39,6 +41,7 @@ from ..exceptions import (
 
 if TYPE_CHECKING:
     from .._types import Headers, Secrets
+    from ._inbox import Store
 
 __all__ = [
     "KEPT",
@@ -53,8 +56,10 @@ __all__ = [
     "InvalidHandler",
     "Offload",
     "Receiver",
+    "ReceiverOptions",
     "SecretSource",
     "Start",
+    "StoreReceiverOptions",
     "refusal",
 ]
 
@@ -113,6 +118,29 @@ InvalidHandler: TypeAlias = Callable[[InvalidDelivery], object]
 
 A plain function, or an ``async def`` one where the view is async (FastAPI/Starlette,
 Django ``async def`` views); what it returns is ignored."""
+
+
+class ReceiverOptions(TypedDict, total=False):
+    """The options every framework's receiver takes alike, whatever the provider.
+
+    For type checkers: each provider's overload of a receiver takes these (through the
+    receiver's own options below) as ``**options: Unpack[...]`` and spells out only what
+    differs between providers. The receivers name every option with its default; their
+    docstrings say what each one does.
+    """
+
+    secret: SecretSource
+    max_body_size: int
+    on_invalid: InvalidHandler | None
+    name: str | None
+
+
+class StoreReceiverOptions(ReceiverOptions, total=False):
+    """The options of the Flask and Starlette/FastAPI receivers, whose inbox is a store."""
+
+    inbox: Store | None
+    defer: Callable[[int], object] | None
+
 
 KEPT_TEXT: Final = "webhook kept for replay"
 

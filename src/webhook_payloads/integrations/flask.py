@@ -53,6 +53,7 @@ from ._receiver import (
     Receiver,
     SecretSource,
     Start,
+    StoreReceiverOptions,
     logger,
 )
 
@@ -67,14 +68,18 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
+    from typing_extensions import Unpack
 
     from .._base import UnknownEvent, WebhookEvent
     from .._types import Secrets
+
+    # BEGIN generated imports (tools/gen_overloads.py writes them from the provider registry)
     from ..anddone import AndDoneEvent, SignatureScheme
     from ..mastercard import MastercardEvent
     from ..mastercard_connect import MastercardConnectEvent
     from ..payscore import PayscoreEvent
     from ..payscore_v1 import PayscoreV1Event
+    # END generated imports
 
 __all__ = [
     "SECRETS_SETTING",
@@ -89,13 +94,17 @@ EventT_co = TypeVar("EventT_co", covariant=True)
 
 HandlerResult: TypeAlias = "ResponseReturnValue | Awaitable[ResponseReturnValue | None] | None"
 """What a handler returns: a Flask response value or ``None`` (200), or a coroutine of one."""
+# A type variable, not HandlerResult itself, in the protocols below: a checker's message for a
+# handler typed for another provider's events then shows the event types that differ, not
+# every kind of Flask response value beside them.
+ResultT = TypeVar("ResultT", bound=HandlerResult)
 
 
 class HandlerDecorator(Protocol[EventT_co]):
     """What :func:`webhook_handler` returns: wraps ``handler(event, **view_args)``."""
 
     def __call__(
-        self, handler: Callable[Concatenate[EventT_co, P], HandlerResult]
+        self, handler: Callable[Concatenate[EventT_co, P], ResultT]
     ) -> Callable[P, ResponseReturnValue]:
         """Wrap ``handler`` into a view taking the route's variables."""
         ...
@@ -105,7 +114,7 @@ class CallbackHandlerDecorator(Protocol[EventT_co]):
     """With ``callback_key``: wraps ``handler(event, reference, **view_args)``."""
 
     def __call__(
-        self, handler: Callable[Concatenate[EventT_co, str, P], HandlerResult]
+        self, handler: Callable[Concatenate[EventT_co, str, P], ResultT]
     ) -> Callable[P, ResponseReturnValue]:
         """Wrap ``handler`` into a view taking the route's variables."""
         ...
@@ -160,187 +169,124 @@ def _answer(answer: Answer) -> ResponseReturnValue:
     return jsonify(error=answer.text), answer.status
 
 
+# BEGIN generated overloads (tools/gen_overloads.py writes them from the provider registry)
 @overload
 def webhook_handler(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: Secrets,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> CallbackHandlerDecorator[MastercardEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: Secrets,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> CallbackHandlerDecorator[MastercardEvent | UnknownEvent]: ...
-@overload
-def webhook_handler(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: Literal[False] = False,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
-) -> HandlerDecorator[MastercardConnectEvent]: ...
-@overload
-def webhook_handler(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: bool,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
-) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[PayscoreEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_handler(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: SignatureScheme | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: SignatureScheme | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[AndDoneEvent]: ...
 @overload
 def webhook_handler(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: SignatureScheme | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: SignatureScheme | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[AndDoneEvent | UnknownEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[StoreReceiverOptions],
+) -> HandlerDecorator[MastercardConnectEvent]: ...
+@overload
+def webhook_handler(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: bool,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[StoreReceiverOptions],
+) -> HandlerDecorator[MastercardConnectEvent | UnknownEvent]: ...
+# END generated overloads
 @overload
 def webhook_handler(
     provider: str | Provider,
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: Store | None = None,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> HandlerDecorator[WebhookEvent | UnknownEvent]: ...
 
 

@@ -27,6 +27,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
+from typing_extensions import Unpack
+
 from .._registry import Provider
 from .._types import DEFAULT_MAX_BODY_SIZE
 from ..exceptions import ConfigurationError, WebhookError
@@ -39,6 +41,7 @@ from ._receiver import (
     Receiver,
     SecretSource,
     Start,
+    StoreReceiverOptions,
     logger,
     refusal,
 )
@@ -59,11 +62,14 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
 if TYPE_CHECKING:
     from .._base import UnknownEvent, WebhookEvent
     from .._types import Secrets
+
+    # BEGIN generated imports (tools/gen_overloads.py writes them from the provider registry)
     from ..anddone import AndDoneEvent, SignatureScheme
     from ..mastercard import MastercardEvent
     from ..mastercard_connect import MastercardConnectEvent
     from ..payscore import PayscoreEvent
     from ..payscore_v1 import PayscoreV1Event
+    # END generated imports
 
 __all__ = ["CallbackDependency", "WebhookDependency", "webhook_error_handler", "webhook_event"]
 
@@ -327,187 +333,124 @@ async def webhook_error_handler(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": text}, status_code=status)
 
 
+# BEGIN generated overloads (tools/gen_overloads.py writes them from the provider registry)
 @overload
 def webhook_event(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[MastercardEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: "Secrets",
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "CallbackDependency[MastercardEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: "Secrets",
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "CallbackDependency[MastercardEvent | UnknownEvent]": ...
-@overload
-def webhook_event(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: Literal[False] = False,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
-) -> "WebhookDependency[MastercardConnectEvent]": ...
-@overload
-def webhook_event(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: bool,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
-) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[PayscoreEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[PayscoreEvent | UnknownEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[PayscoreV1Event]": ...
 @overload
 def webhook_event(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[PayscoreV1Event | UnknownEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: "SignatureScheme | None" = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: "SignatureScheme | None" = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[AndDoneEvent]": ...
 @overload
 def webhook_event(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: "SignatureScheme | None" = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: "SignatureScheme | None" = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[AndDoneEvent | UnknownEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[StoreReceiverOptions],
+) -> "WebhookDependency[MastercardConnectEvent]": ...
+@overload
+def webhook_event(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: bool,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[StoreReceiverOptions],
+) -> "WebhookDependency[MastercardConnectEvent | UnknownEvent]": ...
+# END generated overloads
 @overload
 def webhook_event(
     provider: str | Provider,
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: "Store | None" = None,
-    defer: "Callable[[int], object] | None" = None,
+    **options: Unpack[StoreReceiverOptions],
 ) -> "WebhookDependency[WebhookEvent | UnknownEvent]": ...
 
 

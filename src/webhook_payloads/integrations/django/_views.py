@@ -29,6 +29,7 @@ from .._receiver import (
     Answer,
     InvalidHandler,
     Receiver,
+    ReceiverOptions,
     SecretSource,
     Start,
     logger,
@@ -46,13 +47,19 @@ except ImportError as exc:  # pragma: no cover - tested in a subprocess without 
     ) from exc
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ..._base import UnknownEvent, WebhookEvent
     from ..._types import Secrets
+
+    # BEGIN generated imports (tools/gen_overloads.py writes them from the provider registry)
     from ...anddone import AndDoneEvent, SignatureScheme
     from ...mastercard import MastercardEvent
     from ...mastercard_connect import MastercardConnectEvent
     from ...payscore import PayscoreEvent
     from ...payscore_v1 import PayscoreV1Event
+
+    # END generated imports
     from .._inbox import Store
 
 __all__ = [
@@ -69,6 +76,12 @@ RECEIVER_ATTRIBUTE: Final = "webhook_payloads_receiver"
 P = ParamSpec("P")
 T = TypeVar("T")
 EventT_co = TypeVar("EventT_co", covariant=True)
+# What a handler returns, as type variables rather than fixed types in the overloads below,
+# and the plain handler's overload first: for a handler that matches neither (one typed for
+# another provider's events), mypy reports the first overload and pyright the last, and the
+# message then shows the event types that differ, not an awaitable the handler never returned.
+ResultT = TypeVar("ResultT", bound="HttpResponseBase | None")
+ViewResultT = TypeVar("ViewResultT", bound="Awaitable[HttpResponseBase | None]")
 
 
 class ViewDecorator(Protocol[EventT_co]):
@@ -76,15 +89,13 @@ class ViewDecorator(Protocol[EventT_co]):
 
     @overload
     def __call__(
-        self,
-        handler: Callable[
-            Concatenate[HttpRequest, EventT_co, P], Awaitable[HttpResponseBase | None]
-        ],
-    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
+        self, handler: Callable[Concatenate[HttpRequest, EventT_co, P], ResultT]
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
     @overload
     def __call__(
-        self, handler: Callable[Concatenate[HttpRequest, EventT_co, P], HttpResponseBase | None]
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
+        self,
+        handler: Callable[Concatenate[HttpRequest, EventT_co, P], ViewResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
 
 
 class CallbackViewDecorator(Protocol[EventT_co]):
@@ -93,15 +104,13 @@ class CallbackViewDecorator(Protocol[EventT_co]):
     @overload
     def __call__(
         self,
-        handler: Callable[
-            Concatenate[HttpRequest, EventT_co, str, P], Awaitable[HttpResponseBase | None]
-        ],
-    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
+        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], ResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
     @overload
     def __call__(
         self,
-        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], HttpResponseBase | None],
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]: ...
+        handler: Callable[Concatenate[HttpRequest, EventT_co, str, P], ViewResultT],
+    ) -> Callable[Concatenate[HttpRequest, P], Awaitable[HttpResponseBase]]: ...
 
 
 class _Decorator:
@@ -253,187 +262,131 @@ def _answer(answer: Answer) -> HttpResponseBase:
     return JsonResponse({"error": answer.text}, status=answer.status)
 
 
+class ViewOptions(ReceiverOptions, total=False):
+    """The options of :func:`webhook_view` that every provider takes alike (see there)."""
+
+    inbox: bool | Store
+    defer: Callable[[int], object] | None
+
+
+# BEGIN generated overloads (tools/gen_overloads.py writes them from the provider registry)
 @overload
 def webhook_view(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[MastercardEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: Secrets,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> CallbackViewDecorator[MastercardEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["mastercard", Provider.MASTERCARD],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: Secrets,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> CallbackViewDecorator[MastercardEvent | UnknownEvent]: ...
-@overload
-def webhook_view(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: Literal[False] = False,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
-) -> ViewDecorator[MastercardConnectEvent]: ...
-@overload
-def webhook_view(
-    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
-    *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    allow_unknown: bool,
-    callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
-) -> ViewDecorator[MastercardConnectEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[PayscoreEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["payscore", Provider.PAYSCORE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[PayscoreEvent | UnknownEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[PayscoreV1Event]: ...
 @overload
 def webhook_view(
     provider: Literal["payscore_v1", Provider.PAYSCORE_V1],
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[PayscoreV1Event | UnknownEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: SignatureScheme | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: Literal[False] = False,
+    signature_scheme: SignatureScheme | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[AndDoneEvent]: ...
 @overload
 def webhook_view(
     provider: Literal["anddone", Provider.ANDDONE],
     *,
-    secret: SecretSource = None,
-    signature_scheme: SignatureScheme | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool,
+    signature_scheme: SignatureScheme | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[AndDoneEvent | UnknownEvent]: ...
+@overload
+def webhook_view(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: Literal[False] = False,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[ViewOptions],
+) -> ViewDecorator[MastercardConnectEvent]: ...
+@overload
+def webhook_view(
+    provider: Literal["mastercard_connect", Provider.MASTERCARD_CONNECT],
+    *,
+    allow_unknown: bool,
+    signature_scheme: object | None = None,
+    callback_key: None = None,
+    **options: Unpack[ViewOptions],
+) -> ViewDecorator[MastercardConnectEvent | UnknownEvent]: ...
+# END generated overloads
 @overload
 def webhook_view(
     provider: str | Provider,
     *,
-    secret: SecretSource = None,
-    signature_scheme: object | None = None,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     allow_unknown: bool = False,
+    signature_scheme: object | None = None,
     callback_key: None = None,
-    on_invalid: InvalidHandler | None = None,
-    name: str | None = None,
-    inbox: bool | Store = False,
-    defer: Callable[[int], object] | None = None,
+    **options: Unpack[ViewOptions],
 ) -> ViewDecorator[WebhookEvent | UnknownEvent]: ...
 
 
