@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ...exceptions import ConfigurationError, WebhookError
 from .._inbox import Outcome, ReceiverInbox, Row, Store
 from .._receiver import SECRETS_SETTING, Answer, Receiver, Start
+from ._views import RECEIVER_ATTRIBUTE
 
 __all__ = ["inbox_view"]
 
@@ -114,7 +115,7 @@ def inbox_view(
         # Marked by hand, as the plain receivers do (csrf_exempt() would wrap it in sync
         # code before Django 5.0); the flow manages its own transactions.
         async_view.csrf_exempt = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
-        return transaction.non_atomic_requests(async_view)
+        return _marked(transaction.non_atomic_requests(async_view), receiver)
 
     @functools.wraps(handler)
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -127,7 +128,17 @@ def inbox_view(
 
     # The row is recorded and marked in transactions of the flow's own: under
     # ATOMIC_REQUESTS, one transaction around the request would lose the failed mark.
-    return transaction.non_atomic_requests(csrf_exempt(view))
+    return _marked(transaction.non_atomic_requests(csrf_exempt(view)), receiver)
+
+
+def _marked(view: Callable[..., Any], receiver: Receiver) -> Callable[..., Any]:
+    """``view`` marked as a receiver's, as the plain receivers are.
+
+    ``limit_webhook_bodies`` finds a path's receiver, and its ``max_body_size``, by this
+    mark on the object the URLconf holds: set it on the view returned, after every wrapper.
+    """
+    setattr(view, RECEIVER_ATTRIBUTE, receiver)
+    return view
 
 
 def _respond(
