@@ -472,6 +472,32 @@ def test_admin_lists_without_bodies_and_shows_one_to_staff(alias: str) -> None:
     assert request[1]["Verification-Signature"] not in change.content.decode()
 
 
+def test_the_admins_change_page_is_read_only(alias: str) -> None:
+    if alias != "default":
+        pytest.skip("the admin runs on the default database")
+    client = Client()
+    assert post(client, "/default/payscore/", signed("payscore", "REPORT_READY")).status_code == 200
+    row = rows(alias)[0]
+    url = f"/admin/webhook_payloads/delivery/{row.pk}/change/"
+
+    with override_settings(**ADMIN):
+        client = Client()
+        client.force_login(User.objects.create_superuser("staff", "staff@example.com", "pw"))
+        page = client.get(url)
+        saved = client.post(url, {"status": "failed", "_save": "Save"})
+        listing = client.get("/admin/webhook_payloads/delivery/")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="_save"' not in text
+    assert 'name="_continue"' not in text
+    assert 'name="_addanother"' not in text
+    assert '<pre style="white-space: pre-wrap">{\n  &quot;code&quot;' in text  # pretty body
+    assert saved.status_code == 403
+    assert rows(alias)[0].status == "processed"
+    assert 'value="process_again"' in listing.content.decode()  # the action stays
+
+
 def test_admin_action_processes_again(alias: str) -> None:
     if alias != "default":
         pytest.skip("the admin runs on the default database")
