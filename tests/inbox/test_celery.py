@@ -15,7 +15,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,13 @@ pytest.importorskip("celery")
 
 from celery import Celery
 from django.http import HttpRequest
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 
 from webhook_payloads.integrations.django import webhook_view
 from webhook_payloads.integrations.django.inbox import Inbox
 from webhook_payloads.integrations.django.models import Delivery
+from webhook_payloads.integrations.django.tasks import process_delivery
 from webhook_payloads.testing import RequestBuilder
 
 from .conftest import DATABASES, POSTGRES_MISSING, POSTGRES_URL
@@ -49,7 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "webhook_payloads.integrations.django",
 ]
-DATABASES = {{"default": {database}}}
+DATABASES = {databases}
 WEBHOOK_PAYLOADS_SECRETS = {{"payscore": {secret!r}}}
 """
 
@@ -131,32 +134,28 @@ for _alias in ("default", "postgres"):
 urlpatterns = [path(f"{alias}/", view) for alias, view in VIEWS.items()]
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("default", id="sqlite"),
-        pytest.param(
-            "postgres",
-            id="postgresql",
-            marks=[]
-            if POSTGRES_URL
-            else [pytest.mark.skip(reason=f"no PostgreSQL: {POSTGRES_MISSING}")],
-        ),
-    ]
+POSTGRES_MARKS = (
+    [] if POSTGRES_URL else [pytest.mark.skip(reason=f"no PostgreSQL: {POSTGRES_MISSING}")]
 )
-def worker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    alias: str = request.param
-    settings = config(tmp_path)
-    (tmp_path / "celeryconfig.py").write_text(
+
+
+@contextmanager
+def running_worker(
+    folder: Path, databases: dict[str, Any], receiver: str
+) -> Iterator[tuple[Celery, Path, Path]]:
+    """A worker on ``databases`` whose receiver is named ``receiver``; a client app for it."""
+    settings = config(folder)
+    (folder / "celeryconfig.py").write_text(
         "".join(f"{name} = {value!r}\n" for name, value in settings.items())
     )
-    (tmp_path / "test_settings.py").write_text(
-        SETTINGS.format(database=repr(DATABASES[alias]), secret=SECRET)
+    (folder / "test_settings.py").write_text(
+        SETTINGS.format(databases=repr(databases), secret=SECRET)
     )
     # The worker's receiver has the name this process's view stores rows under.
-    (tmp_path / "hooks.py").write_text(HOOKS.replace("celery-test", f"celery-test-{alias}"))
-    (tmp_path / "worker_app.py").write_text(WORKER_APP)
-    calls, log = tmp_path / "calls.txt", tmp_path / "worker.log"
-    paths = [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+    (folder / "hooks.py").write_text(HOOKS.replace("celery-test", receiver))
+    (folder / "worker_app.py").write_text(WORKER_APP)
+    calls, log = folder / "calls.txt", folder / "worker.log"
+    paths = [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(paths),
@@ -182,15 +181,12 @@ def worker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     app = Celery("inbox_test_client", set_as_current=False)
     app.conf.update(settings)
-    QUEUE[:] = [app]
-    SENT.clear()
-    Delivery.objects.using(alias).all().delete()
     try:
-        yield alias, calls, log
+        yield app, calls, log
     finally:
         app.close()
         process.send_signal(signal.SIGTERM)  # warm shutdown: running tasks finish first
@@ -199,8 +195,26 @@ def worker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
             process.kill()
             process.wait(timeout=STOP_TIMEOUT)
-        Delivery.objects.using(alias).all().delete()
     assert process.returncode == 0, f"the worker did not stop cleanly:\n{log.read_text()}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("default", id="sqlite"),
+        pytest.param("postgres", id="postgresql", marks=POSTGRES_MARKS),
+    ]
+)
+def worker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    alias: str = request.param
+    databases = {"default": DATABASES[alias]}
+    Delivery.objects.using(alias).all().delete()
+    try:
+        with running_worker(tmp_path, databases, f"celery-test-{alias}") as (app, calls, log):
+            QUEUE[:] = [app]
+            SENT.clear()
+            yield alias, calls, log
+    finally:
+        Delivery.objects.using(alias).all().delete()
 
 
 def test_a_deferred_delivery_is_processed_once_by_a_real_worker(
@@ -227,3 +241,93 @@ def test_a_deferred_delivery_is_processed_once_by_a_real_worker(
     assert calls.read_text().splitlines() == [row.idempotency_key]
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("processed", 1)
+
+
+def _send(view: Any, alias: str) -> Delivery:
+    """Post one signed delivery to ``view``; the row it kept in ``alias`` (answered 202)."""
+    body, headers = RequestBuilder(secret=SECRET)("payscore", "REPORT_READY")
+    request = RequestFactory().post(
+        "/later/", data=body, content_type="application/json", headers=headers
+    )
+    assert view(request).status_code == 202
+    [row] = Delivery.objects.using(alias).all()
+    return row
+
+
+@pytest.mark.parametrize(
+    "alias",
+    [
+        pytest.param("default", id="sqlite"),
+        pytest.param("postgres", id="postgresql", marks=POSTGRES_MARKS),
+    ],
+)
+def test_the_shipped_task_is_queued_with_the_database_the_row_is_in(alias: str) -> None:
+    app = Celery("inbox_test_eager", set_as_current=False)
+    app.conf.task_always_eager = True  # delay() runs the task in this process, at once
+    task = app.tasks[process_delivery.name]  # the shared task, bound to this app
+    sent: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    class Spy:
+        """The task, noting what its ``delay`` is given."""
+
+        name = task.name
+
+        def delay(self, *args: Any, **kwargs: Any) -> Any:
+            sent.append((args, kwargs))
+            return task.delay(*args, **kwargs)
+
+    calls: list[str] = []
+
+    @webhook_view(
+        "payscore",
+        secret=SECRET,
+        inbox=Inbox(using=alias),
+        defer=Spy().delay,
+        name=f"eager-{alias}",
+    )
+    def later(request: HttpRequest, event: Any) -> None:
+        calls.append(event.idempotency_key)
+
+    Delivery.objects.using(alias).all().delete()
+    try:
+        row = _send(later, alias)
+        assert sent == [((row.pk,), {"using": alias})]
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("processed", 1)
+        assert calls == [row.idempotency_key]
+    finally:
+        Delivery.objects.using(alias).all().delete()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason=f"no PostgreSQL: {POSTGRES_MISSING}")
+def test_a_real_worker_processes_a_row_kept_in_another_database(tmp_path: Path) -> None:
+    # The worker's project has both databases, and its routers choose the default one
+    # (SQLite); the view keeps its rows in the other one, as Inbox(using="postgres").
+    databases = {"default": DATABASES["default"], "postgres": DATABASES["postgres"]}
+    name = "celery-test-other-database"
+    Delivery.objects.using("postgres").all().delete()
+    try:
+        with running_worker(tmp_path, databases, name) as (app, calls, log):
+            task = app.tasks[process_delivery.name]  # the shared task, bound to this app
+
+            @webhook_view(
+                "payscore",
+                secret=SECRET,
+                inbox=Inbox(using="postgres"),
+                defer=task.delay,  # as the docs show it: the view adds the alias
+                name=name,
+            )
+            def later(request: HttpRequest, event: Any) -> None:
+                raise AssertionError("processed in the worker, not here")  # pragma: no cover
+
+            row = _send(later, "postgres")
+            deadline = time.monotonic() + ANSWER_TIMEOUT
+            while row.status == "received" and time.monotonic() < deadline:
+                time.sleep(0.05)
+                row.refresh_from_db()
+            if row.status != "processed":
+                print(textwrap.indent(log.read_text(), "worker| "))  # noqa: T201
+            assert (row.status, row.attempts) == ("processed", 1)
+            assert calls.read_text().splitlines() == [row.idempotency_key]
+    finally:
+        Delivery.objects.using("postgres").all().delete()

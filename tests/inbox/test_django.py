@@ -488,6 +488,32 @@ def test_admin_lists_without_bodies_and_shows_one_to_staff(alias: str) -> None:
     assert request[1]["Verification-Signature"] not in change.content.decode()
 
 
+def test_the_admins_change_page_is_read_only(alias: str) -> None:
+    if alias != "default":
+        pytest.skip("the admin runs on the default database")
+    client = Client()
+    assert post(client, "/default/payscore/", signed("payscore", "REPORT_READY")).status_code == 200
+    row = rows(alias)[0]
+    url = f"/admin/webhook_payloads/delivery/{row.pk}/change/"
+
+    with override_settings(**ADMIN):
+        client = Client()
+        client.force_login(User.objects.create_superuser("staff", "staff@example.com", "pw"))
+        page = client.get(url)
+        saved = client.post(url, {"status": "failed", "_save": "Save"})
+        listing = client.get("/admin/webhook_payloads/delivery/")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="_save"' not in text
+    assert 'name="_continue"' not in text
+    assert 'name="_addanother"' not in text
+    assert '<pre style="white-space: pre-wrap">{\n  &quot;code&quot;' in text  # pretty body
+    assert saved.status_code == 403
+    assert rows(alias)[0].status == "processed"
+    assert 'value="process_again"' in listing.content.decode()  # the action stays
+
+
 def test_admin_action_processes_again(alias: str) -> None:
     if alias != "default":
         pytest.skip("the admin runs on the default database")
@@ -585,3 +611,86 @@ def test_the_admin_shows_a_body_that_is_not_json_as_text() -> None:
 
     assert pretty(b'{"not json') == '{"not json'
     assert pretty(b'{"a": [1]}') == '{\n  "a": [\n    1\n  ]\n}'
+
+
+def _stored(when: datetime) -> datetime:
+    """``when`` (aware) as the database holds it under the current ``USE_TZ``."""
+    from django.conf import settings
+    from django.utils import timezone as django_timezone
+
+    if settings.USE_TZ:
+        return when
+    return django_timezone.make_naive(when, django_timezone.get_default_timezone())
+
+
+@pytest.mark.parametrize("use_tz", [True, False], ids=["USE_TZ", "no-USE_TZ"])
+def test_both_use_tz_settings_record_process_replay_and_prune(alias: str, use_tz: bool) -> None:
+    from django.db import connections
+
+    from webhook_payloads.integrations.django.inbox import _row
+
+    # A TIME_ZONE far from UTC (and without DST): naive times are in it when USE_TZ is off.
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    connections[alias].close()  # the connection's time zone follows the settings
+    try:
+        with override_settings(USE_TZ=use_tz, TIME_ZONE="Asia/Kolkata"):
+            client = Client(raise_request_exception=False)
+            before = datetime.now(timezone.utc)
+            CALLS[alias].fail = RuntimeError("down")
+            for number in range(3):
+                report = str(uuid.UUID(int=number + 1))
+                request = signed("payscore", "REPORT_READY", report_id=report)
+                assert post(client, f"/{alias}/payscore/", request).status_code == 500
+            CALLS[alias].fail = None
+            done = signed("payscore", "REPORT_READY", report_id=str(uuid.UUID(int=9)))
+            assert post(client, f"/{alias}/payscore/", done).status_code == 200
+            after = datetime.now(timezone.utc)
+
+            objs = rows(alias)
+            assert [obj.status for obj in objs] == ["failed"] * 3 + ["processed"]
+            for obj in objs:
+                # Django hands back what it keeps: naive local time without USE_TZ.
+                assert (obj.received_at.tzinfo is not None) is use_tz
+                if not use_tz:
+                    local = obj.received_at.replace(tzinfo=kolkata)
+                    assert before - timedelta(seconds=1) <= local <= after + timedelta(seconds=1)
+            # Rows handed to the flow are aware, in UTC, and mean the moment they arrived.
+            for row in map(_row, objs):
+                assert row.received_at.utcoffset() == timedelta(0)
+                assert before - timedelta(seconds=1) <= row.received_at <= after
+            processed = _row(objs[-1]).processed_at
+            assert processed is not None
+            assert processed.utcoffset() == timedelta(0)
+            assert before <= processed <= after + timedelta(seconds=1)
+
+            # The first failed row arrived ten days ago: replay --since leaves it out.
+            old = objs[0].pk
+            ten_days_ago = before - timedelta(days=10)
+            Delivery.objects.using(alias).filter(pk=old).update(received_at=_stored(ten_days_ago))
+            out = io.StringIO()
+            call_command(
+                "webhook_payloads",
+                "replay",
+                "--status",
+                "failed",
+                "--since",
+                (before - timedelta(days=1)).isoformat(),
+                "--until",
+                (after + timedelta(minutes=1)).isoformat(),
+                "--database",
+                alias,
+                stdout=out,
+                stderr=io.StringIO(),
+            )
+            assert "2 selected: 2 processed, 0 failed" in out.getvalue()
+            assert [obj.status for obj in rows(alias)] == ["failed"] + ["processed"] * 3
+            assert len(CALLS[alias].events) == 4 + 2
+
+            out = io.StringIO()
+            call_command(
+                "webhook_payloads", "prune", "--older-than", "9", "--database", alias, stdout=out
+            )
+            assert out.getvalue().strip() == "Deleted 1 deliveries older than 9 days."
+            assert old not in [obj.pk for obj in rows(alias)]
+    finally:
+        connections[alias].close()

@@ -32,11 +32,28 @@ def payscore_hook(request: HttpRequest, event: WebhookEvent) -> JsonResponse:
     return JsonResponse({"event_type": event.event_type})
 
 
+# With an inbox: the ASGI wrapper limits these as it does the plain view (they are refused
+# before any row could be recorded, so this site needs no database).
+@webhook_view("payscore", secret=SECRET, max_body_size=LIMIT, inbox=True, name="site-inbox")
+def payscore_inbox(request: HttpRequest, event: WebhookEvent) -> None:
+    raise AssertionError("a body over the limit never reaches the inbox")  # pragma: no cover
+
+
+@webhook_view("payscore", secret=SECRET, max_body_size=LIMIT, inbox=True, name="site-async")
+async def payscore_async_inbox(request: HttpRequest, event: WebhookEvent) -> None:
+    raise AssertionError("a body over the limit never reaches the inbox")  # pragma: no cover
+
+
 def other(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"read": len(request.body)})
 
 
-urlpatterns = [path("hooks/payscore", payscore_hook), path("other", other)]
+urlpatterns = [
+    path("hooks/payscore", payscore_hook),
+    path("hooks/payscore-inbox", payscore_inbox),
+    path("hooks/payscore-async-inbox", payscore_async_inbox),
+    path("other", other),
+]
 
 from django.core.asgi import get_asgi_application  # noqa: E402 - after settings
 from django.core.wsgi import get_wsgi_application  # noqa: E402 - after settings

@@ -73,6 +73,20 @@ def small(request: HttpRequest, event: WebhookEvent) -> None:
     RECEIVED.append((request.path, event, {}))
 
 
+@webhook_view("payscore", max_body_size=256, inbox=True, name="small-inbox")
+def small_inbox(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))  # pragma: no cover - refused before
+
+
+@webhook_view("payscore", max_body_size=256, inbox=True, name="small-async-inbox")
+async def small_async_inbox(request: HttpRequest, event: WebhookEvent) -> None:
+    RECEIVED.append((request.path, event, {}))  # pragma: no cover - refused before
+
+
+# The views whose limit (256 bytes) the ASGI wrapper applies: plain, and with an inbox.
+LIMITED = ["/small/", "/small-inbox/", "/small-async-inbox/"]
+
+
 @webhook_view("payscore", allow_unknown=True)
 def lenient(request: HttpRequest, event: WebhookEvent | UnknownEvent) -> HttpResponse:
     RECEIVED.append((request.path, event, {}))
@@ -147,6 +161,8 @@ urlpatterns = [
         for provider in providers()
     ),
     path("small/", small),
+    path("small-inbox/", small_inbox),
+    path("small-async-inbox/", small_async_inbox),
     path("lenient/", lenient),
     path("async/", async_hook),
     path("keeping/", keeping),
@@ -618,26 +634,29 @@ def _piece(size: int, *, more: bool = True) -> dict[str, Any]:
     return {"type": "http.request", "body": b" " * size, "more_body": more}
 
 
-def test_under_asgi_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
-    scope = _scope(headers=[(b"content-length", b"100000")])
+@pytest.mark.parametrize("path", LIMITED)
+def test_under_asgi_a_declared_length_over_the_limit_is_refused_before_reading(path: str) -> None:
+    scope = _scope(path, headers=[(b"content-length", b"100000")])
     django_app, sent, read = _run_asgi(scope, [_piece(300, more=False)])
     assert (django_app.received, read) == (None, 0)
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"]) == {"error": "webhook body too large"}
 
 
-def test_under_asgi_a_chunked_body_is_refused_once_past_the_limit() -> None:
-    django_app, sent, read = _run_asgi(_scope(), [_piece(200), _piece(200), _piece(200)])
+@pytest.mark.parametrize("path", LIMITED)
+def test_under_asgi_a_chunked_body_is_refused_once_past_the_limit(path: str) -> None:
+    django_app, sent, read = _run_asgi(_scope(path), [_piece(200), _piece(200), _piece(200)])
     assert (django_app.received, read, sent[0]["status"]) == (None, 2, 413)
     # Behind a script prefix, the path is resolved as Django resolves it.
-    scope = _scope("/prefix/small/", root_path="/prefix")
+    scope = _scope(f"/prefix{path}", root_path="/prefix")
     django_app, sent, read = _run_asgi(scope, [_piece(200), _piece(200)])
     assert (django_app.received, read, sent[0]["status"]) == (None, 2, 413)
 
 
-def test_under_asgi_a_body_within_the_limit_reaches_django_as_it_came() -> None:
+@pytest.mark.parametrize("path", LIMITED)
+def test_under_asgi_a_body_within_the_limit_reaches_django_as_it_came(path: str) -> None:
     messages = [_piece(100), _piece(100, more=False)]
-    django_app, sent, _ = _run_asgi(_scope(), messages)
+    django_app, sent, _ = _run_asgi(_scope(path), messages)
     assert django_app.received == [*messages, {"type": "http.disconnect"}]
     assert sent[0]["status"] == 200
     django_app, _, _ = _run_asgi(_scope(), [])  # a client gone before its body

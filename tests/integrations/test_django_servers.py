@@ -112,10 +112,15 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-CHUNKED_HEAD = (
-    b"POST /hooks/payscore HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-)
+# The webhook views of _django_site, all limited to LIMIT bytes: plain, and with an inbox.
+LIMITED = ["/hooks/payscore", "/hooks/payscore-inbox", "/hooks/payscore-async-inbox"]
+
+
+def _chunked_head(path: str) -> bytes:
+    return (
+        b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ) % path.encode()
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])
@@ -129,22 +134,25 @@ def test_a_signed_chunked_body_is_read_and_parsed(
     assert (status, json.loads(answer)) == (200, {"event_type": "VERIFICATION_STARTED"})
 
 
+@pytest.mark.parametrize("path", LIMITED)
 @pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])
 def test_a_chunked_body_over_the_limit_is_refused_before_it_ends(
-    server: str, request: pytest.FixtureRequest
+    server: str, path: str, request: pytest.FixtureRequest
 ) -> None:
     port: int = request.getfixturevalue(server)
     first = b"".join(_chunk(b" " * 512) for _ in range(4))  # 2 KiB of a body that never ends
-    assert _answer_before_the_body_ends(port, CHUNKED_HEAD, first) == 413
+    assert _answer_before_the_body_ends(port, _chunked_head(path), first) == 413
 
 
+@pytest.mark.parametrize("path", LIMITED)
 def test_a_declared_length_over_the_limit_is_refused_before_the_body_under_asgi(
-    uvicorn: int,
+    uvicorn: int, path: str
 ) -> None:
     head = (
-        b"POST /hooks/payscore HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 10485760\r\n\r\n"
-    )
+        b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 52428800\r\n\r\n"
+    ) % path.encode()
+    # 50 MiB declared, none of it sent: only a refusal before the body can answer.
     assert _answer_before_the_body_ends(uvicorn, head, b"") == 413
 
 

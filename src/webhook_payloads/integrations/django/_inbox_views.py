@@ -27,8 +27,12 @@ from django.views.decorators.csrf import csrf_exempt
 from ...exceptions import ConfigurationError, WebhookError
 from .._inbox import Outcome, ReceiverInbox, Row, Store
 from .._receiver import SECRETS_SETTING, Answer, Receiver, Start
+from ._views import RECEIVER_ATTRIBUTE
 
-__all__ = ["inbox_view"]
+__all__ = ["PROCESS_DELIVERY", "inbox_view"]
+
+PROCESS_DELIVERY: Final = "webhook_payloads.process_delivery"
+"""The name of the app's Celery task (``tasks.process_delivery``)."""
 
 _URL_ARGUMENTS: Final = (
     "A view with an inbox takes no URL arguments: replay and workers call the handler "
@@ -72,12 +76,14 @@ def inbox_view(
     Raises:
         ConfigurationError: What :class:`ReceiverInbox` refuses.
     """
-    if inbox is True:
-        from .inbox import Inbox  # noqa: PLC0415 - the view decorator works without the app
+    from .inbox import Inbox  # noqa: PLC0415 - the view decorator works without the app
 
+    if inbox is True:
         store: Store = Inbox()
     else:
         store = inbox  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    if defer is not None and isinstance(store, Inbox) and _is_process_delivery(defer):
+        defer = _on_database(defer, store)
     is_async = inspect.iscoroutinefunction(handler)
     sync_handler: Callable[..., Any] = async_to_sync(handler) if is_async else handler
 
@@ -114,7 +120,7 @@ def inbox_view(
         # Marked by hand, as the plain receivers do (csrf_exempt() would wrap it in sync
         # code before Django 5.0); the flow manages its own transactions.
         async_view.csrf_exempt = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
-        return transaction.non_atomic_requests(async_view)
+        return _marked(transaction.non_atomic_requests(async_view), receiver)
 
     @functools.wraps(handler)
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -127,7 +133,41 @@ def inbox_view(
 
     # The row is recorded and marked in transactions of the flow's own: under
     # ATOMIC_REQUESTS, one transaction around the request would lose the failed mark.
-    return transaction.non_atomic_requests(csrf_exempt(view))
+    return _marked(transaction.non_atomic_requests(csrf_exempt(view)), receiver)
+
+
+def _is_process_delivery(defer: object) -> bool:
+    """Whether ``defer`` is the app's task's ``delay`` (of whichever Celery app it is bound to).
+
+    Recognised by the task's name, so that this module need not import Celery.
+    """
+    task = getattr(defer, "__self__", None)
+    return getattr(defer, "__name__", None) == "delay" and getattr(task, "name", None) == (
+        PROCESS_DELIVERY
+    )
+
+
+def _on_database(delay: Callable[..., object], store: Any) -> Callable[[int], object]:
+    """``delay`` handing the worker the database the row is in, with the row's id.
+
+    The worker's task would otherwise look in the database its own routers choose (the
+    default one), not find a row kept by ``Inbox(using=...)``, and leave it ``received``.
+    """
+
+    def deferred(row_id: int) -> object:
+        return delay(row_id, using=store.using)
+
+    return deferred
+
+
+def _marked(view: Callable[..., Any], receiver: Receiver) -> Callable[..., Any]:
+    """``view`` marked as a receiver's, as the plain receivers are.
+
+    ``limit_webhook_bodies`` finds a path's receiver, and its ``max_body_size``, by this
+    mark on the object the URLconf holds: set it on the view returned, after every wrapper.
+    """
+    setattr(view, RECEIVER_ATTRIBUTE, receiver)
+    return view
 
 
 def _respond(

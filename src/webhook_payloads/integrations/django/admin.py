@@ -13,9 +13,10 @@ the headers kept for verification.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
 from .._inbox import Summary, process
@@ -24,7 +25,7 @@ from .models import Delivery
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponse
 
     _ModelAdmin = admin.ModelAdmin[Delivery]
 else:  # generic for type checkers only (django-stubs)
@@ -76,6 +77,24 @@ class DeliveryAdmin(_ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Rows come from providers only."""
         return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The row's page, without "Save" buttons: every field is read-only.
+
+        "change" stays the permission of the "process again" action, so the page is a change
+        page; a save posted anyway is refused (403), as it could only write back stale values
+        over a row a worker has just processed.
+        """
+        if request.method == "POST":
+            raise PermissionDenied
+        context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(description="headers kept")
     def header_names(self, obj: Delivery) -> str:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, cast, overload
 
+from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
+from django.utils import timezone as django_timezone
 
 from .._inbox import InboxMethods, Mark, Query, Record, Row, Status
 
@@ -103,7 +105,7 @@ class Inbox(InboxMethods):
                     body=record.body,
                     headers=dict(record.headers),
                     reference=record.reference,
-                    received_at=record.received_at,
+                    received_at=_to_db(record.received_at),
                     status=record.status,
                     last_error_type=record.error_type,
                     last_error_message=record.error_message,
@@ -146,9 +148,9 @@ class Inbox(InboxMethods):
         if query.receiver is not None:
             rows = rows.filter(receiver=query.receiver)
         if query.since is not None:
-            rows = rows.filter(received_at__gte=query.since)
+            rows = rows.filter(received_at__gte=_to_db(query.since))
         if query.until is not None:
-            rows = rows.filter(received_at__lt=query.until)
+            rows = rows.filter(received_at__lt=_to_db(query.until))
         if query.ids:
             rows = rows.filter(pk__in=list(query.ids))
         if query.idempotency_key is not None:
@@ -158,7 +160,8 @@ class Inbox(InboxMethods):
 
     def delete_before(self, before: datetime) -> int:
         """Delete rows received before ``before``; return how many."""
-        deleted: int = _model().objects.using(self.using).filter(received_at__lt=before).delete()[0]
+        rows = _model().objects.using(self.using).filter(received_at__lt=_to_db(before))
+        deleted: int = rows.delete()[0]
         return deleted
 
 
@@ -190,7 +193,7 @@ class _Claim:
             obj.event_type = mark.event_type
         if mark.idempotency_key is not None:
             obj.idempotency_key = mark.idempotency_key
-        obj.processed_at = mark.processed_at
+        obj.processed_at = _to_db(mark.processed_at)
         obj.save(
             using=self._using,
             update_fields=[
@@ -215,10 +218,39 @@ def _row(obj: Delivery) -> Row:
         body=bytes(obj.body),
         headers=dict(obj.headers or {}),
         reference=obj.reference,
-        received_at=obj.received_at,
+        received_at=_from_db(obj.received_at),
         status=cast("Status", obj.status),
         attempts=obj.attempts,
         last_error_type=obj.last_error_type,
         last_error_message=obj.last_error_message,
-        processed_at=obj.processed_at,
+        processed_at=_from_db(obj.processed_at),
     )
+
+
+# The flow's datetimes are aware, in UTC. With USE_TZ=False (Django's default before 5.0),
+# the database holds naive datetimes meaning TIME_ZONE, and SQLite refuses an aware one:
+# convert at the database's edge, both ways, so that either setting works.
+
+
+@overload
+def _to_db(value: datetime) -> datetime: ...
+@overload
+def _to_db(value: None) -> None: ...
+def _to_db(value: datetime | None) -> datetime | None:
+    """``value`` as the database takes it under the current ``USE_TZ``."""
+    if value is None or settings.USE_TZ or django_timezone.is_naive(value):
+        return value
+    return django_timezone.make_naive(value, django_timezone.get_default_timezone())
+
+
+@overload
+def _from_db(value: datetime) -> datetime: ...
+@overload
+def _from_db(value: None) -> None: ...
+def _from_db(value: datetime | None) -> datetime | None:
+    """``value`` read from the database, aware and in UTC as the flow uses it."""
+    if value is None:
+        return None
+    if django_timezone.is_naive(value):
+        value = django_timezone.make_aware(value, django_timezone.get_default_timezone())
+    return value.astimezone(timezone.utc)
