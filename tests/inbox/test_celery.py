@@ -39,8 +39,8 @@ from webhook_payloads.testing import RequestBuilder
 from .conftest import DATABASES, POSTGRES_MISSING, POSTGRES_URL
 
 SECRET = "a1b2c3d4" * 8
-ANSWER_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
+ANSWER_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
 COPIES = 3
 
 SETTINGS = """\

@@ -42,8 +42,8 @@ from .conftest import POSTGRES_MISSING, POSTGRES_URL, _database
 from .test_celery import config
 
 SECRET = "a1b2c3d4" * 8
-ANSWER_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
+ANSWER_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
 COPIES = 3
 
 APP = '''\
