@@ -224,6 +224,10 @@ def test_one_webhook_from_many_threads() -> None:
 # --- parse(): a bounded cache of Webhooks -------------------------------------------------
 
 
+def _defaults_kept() -> int:
+    return sum(map(len, parse_module._DEFAULTS.values()))
+
+
 def test_parse_reuses_the_webhook_built_for_the_same_options() -> None:
     headers = signed_headers(BODY, SECRET)
     # Every option but the secret at its default: built once, then found by one lookup.
@@ -231,18 +235,18 @@ def test_parse_reuses_the_webhook_built_for_the_same_options() -> None:
     parse("payscore", BODY, headers, secret=SECRET)
     info = parse_module._webhook.cache_info()
     assert (info.hits, info.misses) == (0, 1)
-    assert len(parse_module._DEFAULTS) == 1
+    assert _defaults_kept() == 1
     # A list of secrets is the same option as the tuple.
     parse("payscore", BODY, headers, secret=[SECRET, "old"])
     parse("payscore", BODY, headers, secret=(SECRET, "old"))
     assert parse_module._webhook.cache_info().misses == 2
-    assert len(parse_module._DEFAULTS) == 2
+    assert _defaults_kept() == 2
     # Other options go through the typed cache.
     parse("payscore", BODY, headers, secret=SECRET, allow_unknown=True)
     parse("payscore", BODY, headers, secret=SECRET, allow_unknown=True)
     assert parse_module._webhook.cache_info().hits == 1
     assert parse_module._webhook.cache_info().maxsize == 64
-    assert len(parse_module._DEFAULTS) == 2
+    assert _defaults_kept() == 2
 
 
 def test_parse_serves_no_stand_in_the_webhook_built_for_another_type() -> None:
@@ -260,7 +264,7 @@ def test_parse_serves_no_stand_in_the_webhook_built_for_another_type() -> None:
 def test_parse_caches_stay_bounded() -> None:
     for number in range(100):
         parse("payscore", BODY, signed_headers(BODY, f"s{number}"), secret=f"s{number}")
-    assert len(parse_module._DEFAULTS) == 64
+    assert _defaults_kept() == 64
     assert parse_module._webhook.cache_info().currsize <= 64
 
 

@@ -211,26 +211,28 @@ def parse(
     # A list of secrets is unhashable; the same secrets as a tuple are the same options.
     key: object = tuple(secret) if type(secret) is list else secret
     # Most calls leave every option but the secret at its default (the default objects
-    # themselves, hence "is"): one dict lookup finds their Webhook. Each value is keyed
-    # with its type, as in the typed cache below, so that a stand-in which compares equal
-    # (memoryview(b"k") == b"k") is never served the Webhook built for another type.
+    # themselves, hence "is"): two dict lookups find their Webhook, and nothing is
+    # allocated (a key tuple per call would also mean more garbage-collector passes). Only
+    # exact types are looked up, as in the typed cache below, so that a stand-in which
+    # compares equal (memoryview(b"k") == b"k") is never served another type's Webhook.
     if (
         verify is True
         and allow_unknown is False
         and max_body_size is DEFAULT_MAX_BODY_SIZE
         and signature_scheme is None
+        and type(provider) in _PROVIDER_TYPES
+        and type(key) in _SECRET_TYPES
     ):
+        by_secret = _DEFAULTS.get(provider)
         try:
-            found = _DEFAULTS.get((provider, type(provider), key, type(key)))
-        except TypeError:  # an unhashable option
+            found = None if by_secret is None else by_secret.get(key)
+        except TypeError:  # a tuple holding something unhashable
             found = None
         # Built outside the except block: an error raised there would carry the lookup's
         # exception, and with it the secret, as its __context__ into tracebacks.
         if found is None:
             found = _configured(provider, secret, key, verify, allow_unknown, max_body_size)
-            if len(_DEFAULTS) < _MAX_CACHED:  # bounded, like the cache below
-                with suppress(TypeError):
-                    _DEFAULTS[provider, type(provider), key, type(key)] = found
+            _keep(provider, key, found)
         webhook = found
     else:
         webhook = _configured(
@@ -243,8 +245,21 @@ def parse(
 _MAX_CACHED: Final = 64
 """How many ``Webhook`` objects each of ``parse()``'s two caches keeps."""
 
-_DEFAULTS: Final[dict[tuple[object, type, object, type], Webhook[Any]]] = {}
-"""The ``Webhook`` of each provider and secret with every other option left at its default."""
+_DEFAULTS: Final[dict[str, dict[object, Webhook[Any]]]] = {}
+"""By provider, then secret: the ``Webhook`` with every other option at its default."""
+
+# The exact types the lookup above takes. A Provider member equals and hashes as its id,
+# and builds the same Webhook. A secret's tuple is keyed by value, as in the typed cache.
+_PROVIDER_TYPES: Final = frozenset({str, Provider})
+_SECRET_TYPES: Final = frozenset({str, bytes, tuple, type(None)})
+
+
+def _keep(provider: str, key: object, webhook: Webhook[Any]) -> None:
+    """Keep ``webhook`` for the lookup in :func:`parse`, up to ``_MAX_CACHED`` of them."""
+    if sum(map(len, _DEFAULTS.values())) >= _MAX_CACHED:
+        return
+    with suppress(TypeError):  # an unhashable secret is not kept
+        _DEFAULTS.setdefault(provider, {})[key] = webhook
 
 
 def _configured(  # noqa: PLR0917 - parse()'s options, in its order
