@@ -9,9 +9,10 @@ JSON number in Mastercard's examples and as a string elsewhere; the expert coerc
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+import math
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 
 class CustomField(BaseModel):
@@ -71,11 +72,40 @@ def handle(body: bytes) -> object:
     return ADAPTER.validate_json(body)
 
 
+def _finite(value: Any) -> Any:
+    """``value`` (decoded JSON), refused if any number in it is NaN or infinite."""
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise ValueError("NaN and infinities are not JSON numbers")
+    elif type(value) is list:
+        for item in value:
+            _finite(item)
+    elif type(value) is dict:
+        for item in value.values():
+            _finite(item)
+    return value
+
+
+FiniteJson = Annotated[Any, AfterValidator(_finite)]
+"""Any JSON value whose numbers are finite, for the fields Mastercard may add."""
+
+
+def _number_as_text(value: Any) -> Any:
+    # A string stays as it is; a finite number becomes its decimal text; 1e999 is refused.
+    if type(value) is str:
+        return value
+    if type(value) is float and not math.isfinite(value):
+        raise ValueError("NaN and infinities are not JSON numbers")
+    return value
+
+
 class _KeepUnknown(BaseModel):
-    # The same models for an expert who keeps the fields Mastercard may add, as the
-    # library's contract requires of it; used to split the library's cost into what that
-    # contract costs and what parse() itself costs.
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    # The models of an expert who meets the library's contract: the fields Mastercard may
+    # add are kept (and refused when a number in them is NaN or infinite), and customerId
+    # is a str whether sent as a number or as text, never "inf" for 1e999. The judged
+    # Mastercard figures use these, so both sides do the same job.
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, allow_inf_nan=False)
+    __pydantic_extra__: dict[str, FiniteJson]  # type: ignore[assignment]
 
 
 class CustomFieldKeep(CustomField, _KeepUnknown):
@@ -83,6 +113,7 @@ class CustomFieldKeep(CustomField, _KeepUnknown):
 
 
 class _ReportKeep(_Report, _KeepUnknown):
+    customerId: Annotated[Optional[str], BeforeValidator(_number_as_text)] = None  # noqa: N815, UP045
     reportCustomFields: list[CustomFieldKeep] = []  # noqa: N815
 
 
@@ -112,5 +143,9 @@ ADAPTER_KEEPING_UNKNOWN: TypeAdapter[object] = TypeAdapter(
 
 
 def handle_keeping_unknown(body: bytes) -> object:
-    """:func:`handle`, keeping the fields the models do not declare."""
+    """:func:`handle` under the library's contract: unknown fields kept, numbers finite.
+
+    ``customerId`` is text whether sent as a number or a string, and a body with NaN,
+    ``Infinity`` or ``1e999`` anywhere (an unknown field included) is refused.
+    """
     return ADAPTER_KEEPING_UNKNOWN.validate_json(body)

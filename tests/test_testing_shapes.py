@@ -149,7 +149,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     stand_ins = {Provider.MASTERCARD: "stand_in_provider", Provider.ANDDONE: "stand_in_signed"}
     monkeypatch.setattr(registry, "_SPEC_MODULES", stand_ins)
     # parse() keeps the Webhooks it builds: none built on the real specs may serve here.
-    parse_module._webhook.cache_clear()
+    parse_module.clear_caches()
 
     def sample(provider: str, event_type: str) -> bytes:
         if event_type not in SAMPLES:
@@ -158,7 +158,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(samples, "sample_body", sample)
     yield
-    parse_module._webhook.cache_clear()
+    parse_module.clear_caches()
 
 
 def build(**fields: object) -> tuple[dict[str, object], Done]:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from webhook_payloads import (
+    DEFAULT_MAX_BODY_SIZE,
     BodyTooLargeError,
     ConfigurationError,
     PayloadValidationError,
@@ -38,7 +39,7 @@ HEX_SCHEME = SignatureScheme(
 
 @pytest.fixture(autouse=True)
 def _fresh_parse_cache() -> None:
-    parse_module._webhook.cache_clear()
+    parse_module.clear_caches()
 
 
 def test_a_webhook_verifies_then_parses() -> None:
@@ -223,17 +224,56 @@ def test_one_webhook_from_many_threads() -> None:
 # --- parse(): a bounded cache of Webhooks -------------------------------------------------
 
 
+def _defaults_kept() -> int:
+    return sum(map(len, parse_module._DEFAULTS.values()))
+
+
 def test_parse_reuses_the_webhook_built_for_the_same_options() -> None:
     headers = signed_headers(BODY, SECRET)
+    # Every option but the secret at its default: built once, then found by one lookup.
     parse("payscore", BODY, headers, secret=SECRET)
     parse("payscore", BODY, headers, secret=SECRET)
     info = parse_module._webhook.cache_info()
-    assert (info.hits, info.misses) == (1, 1)
+    assert (info.hits, info.misses) == (0, 1)
+    assert _defaults_kept() == 1
     # A list of secrets is the same option as the tuple.
     parse("payscore", BODY, headers, secret=[SECRET, "old"])
     parse("payscore", BODY, headers, secret=(SECRET, "old"))
-    assert parse_module._webhook.cache_info().hits == 2
+    assert parse_module._webhook.cache_info().misses == 2
+    assert _defaults_kept() == 2
+    # Other options go through the typed cache.
+    parse("payscore", BODY, headers, secret=SECRET, allow_unknown=True)
+    parse("payscore", BODY, headers, secret=SECRET, allow_unknown=True)
+    assert parse_module._webhook.cache_info().hits == 1
     assert parse_module._webhook.cache_info().maxsize == 64
+    assert _defaults_kept() == 2
+
+
+def test_parse_serves_no_stand_in_the_webhook_built_for_another_type() -> None:
+    # memoryview(b"k") == b"k" and they hash alike: keyed by value alone, the memoryview
+    # would be served the Webhook built for the bytes instead of being refused.
+    key = SECRET.encode()
+    parse("payscore", BODY, signed_headers(BODY, SECRET), secret=key)
+    with pytest.raises(ConfigurationError, match="must be str or bytes"):
+        parse("payscore", BODY, signed_headers(BODY, SECRET), secret=memoryview(key))  # type: ignore[call-overload]
+    # A max_body_size equal to the default but another object takes the general path.
+    limit = int(str(DEFAULT_MAX_BODY_SIZE))
+    assert parse("payscore", BODY, verify=False, max_body_size=limit).event_type
+
+
+def test_parse_caches_stay_bounded() -> None:
+    for number in range(100):
+        parse("payscore", BODY, signed_headers(BODY, f"s{number}"), secret=f"s{number}")
+    assert _defaults_kept() == 64
+    assert parse_module._webhook.cache_info().currsize <= 64
+
+
+def test_a_refused_configuration_carries_no_cache_lookup_as_context() -> None:
+    # The lookup's KeyError holds the options, the secret among them: it must not ride
+    # along as __context__ of the ConfigurationError into tracebacks and error trackers.
+    with pytest.raises(ConfigurationError) as caught:
+        parse("mastercard", b"{}", secret="do-not-show")  # type: ignore[call-overload]
+    assert caught.value.__context__ is None
 
 
 def test_parse_never_mistakes_a_truthy_stand_in_for_a_bool() -> None:

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 
 from pydantic import (
     AfterValidator,
@@ -178,7 +178,13 @@ class EventModel(BaseModel):
         allow_inf_nan=False,
     )
     # Fields the provider adds are kept; their numbers must be finite like any other's.
-    __pydantic_extra__: dict[str, JsonValue] = Field(init=False)  # pyright: ignore[reportIncompatibleVariableOverride]
+    if TYPE_CHECKING:
+        # init=False keeps it out of __init__'s signature for type checkers.
+        __pydantic_extra__: dict[str, JsonValue] = Field(init=False)  # pyright: ignore[reportIncompatibleVariableOverride]
+    else:
+        # At run time the annotation alone: with a default, pydantic also stores the extras
+        # dict in each instance's __dict__, one more entry (and a larger dict) per object.
+        __pydantic_extra__: dict[str, JsonValue]
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Fields the provider adds are unknown to us: they may hold personal data, so they

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from ._registry import Provider
 from ._types import DEFAULT_MAX_BODY_SIZE
@@ -193,30 +194,95 @@ def parse(
         VerificationStarted(code='VERIFICATION_STARTED', verification_id='v-1')
     """
     # A list of secrets is unhashable; the same secrets as a tuple are the same options.
-    key: Any = tuple(secret) if type(secret) is list else secret
-    scheme = signature_scheme
-    options = (provider, key, verify, allow_unknown, max_body_size, scheme)  # pragma: no mutate
-    try:
-        webhook = _webhook(*options)  # pragma: no mutate
-    except WebhookError:
-        raise
-    except Exception:  # noqa: BLE001 - an option whose hash fails, see below
-        # An unhashable option (a dict or a set as secret, say) cannot be a cache key:
-        # building the Webhook uncached raises the ConfigurationError that explains it.
-        webhook = Webhook(
-            provider,
-            secret=secret,
-            verify=verify,
-            allow_unknown=allow_unknown,
-            max_body_size=max_body_size,
-            signature_scheme=signature_scheme,
+    key: object = tuple(secret) if type(secret) is list else secret
+    # Most calls leave every option but the secret at its default (the default objects
+    # themselves, hence "is"): two dict lookups find their Webhook, and nothing is
+    # allocated (a key tuple per call would also mean more garbage-collector passes). Only
+    # exact types are looked up, as in the typed cache below, so that a stand-in which
+    # compares equal (memoryview(b"k") == b"k") is never served another type's Webhook.
+    if (
+        verify is True
+        and allow_unknown is False
+        and max_body_size is DEFAULT_MAX_BODY_SIZE
+        and signature_scheme is None
+        and type(provider) in _PROVIDER_TYPES
+        and type(key) in _SECRET_TYPES
+    ):
+        by_secret = _DEFAULTS.get(provider)
+        try:
+            found = None if by_secret is None else by_secret.get(key)
+        except TypeError:  # a tuple holding something unhashable
+            found = None
+        # Built outside the except block: an error raised there would carry the lookup's
+        # exception, and with it the secret, as its __context__ into tracebacks.
+        if found is None:
+            found = _configured(provider, secret, key, verify, allow_unknown, max_body_size)
+            _keep(provider, key, found)
+        webhook = found
+    else:
+        webhook = _configured(
+            provider, secret, key, verify, allow_unknown, max_body_size, signature_scheme
         )
     event: WebhookEvent | UnknownEvent = webhook.parse(body, headers)
     return event
 
 
+_MAX_CACHED: Final = 64
+"""How many ``Webhook`` objects each of ``parse()``'s two caches keeps."""
+
+_DEFAULTS: Final[dict[str, dict[object, Webhook[Any]]]] = {}
+"""By provider, then secret: the ``Webhook`` with every other option at its default."""
+
+# The exact types the lookup above takes. A Provider member equals and hashes as its id,
+# and builds the same Webhook. A secret's tuple is keyed by value, as in the typed cache.
+_PROVIDER_TYPES: Final = frozenset({str, Provider})
+_SECRET_TYPES: Final = frozenset({str, bytes, tuple, type(None)})
+
+
+def _keep(provider: str, key: object, webhook: Webhook[Any]) -> None:
+    """Keep ``webhook`` for the lookup in :func:`parse`, up to ``_MAX_CACHED`` of them."""
+    if sum(map(len, _DEFAULTS.values())) >= _MAX_CACHED:
+        return
+    with suppress(TypeError):  # an unhashable secret is not kept
+        _DEFAULTS.setdefault(provider, {})[key] = webhook
+
+
+def _configured(  # noqa: PLR0917 - parse()'s options, in its order
+    provider: str | Provider,
+    secret: Any,
+    key: Any,
+    verify: bool,
+    allow_unknown: bool,
+    max_body_size: int,
+    scheme: object | None = None,
+) -> Webhook[Any]:
+    """The ``Webhook`` for these options (``key`` is ``secret`` made hashable), cached."""
+    options = (provider, key, verify, allow_unknown, max_body_size, scheme)  # pragma: no mutate
+    try:
+        return _webhook(*options)  # pragma: no mutate
+    except WebhookError:
+        raise
+    except Exception:  # noqa: BLE001 - an option whose hash fails, see below
+        # An unhashable option (a dict or a set as secret, say) cannot be a cache key:
+        # building the Webhook uncached raises the ConfigurationError that explains it.
+        return Webhook(
+            provider,
+            secret=secret,
+            verify=verify,
+            allow_unknown=allow_unknown,
+            max_body_size=max_body_size,
+            signature_scheme=scheme,
+        )
+
+
+def clear_caches() -> None:
+    """Forget every cached ``Webhook`` (for tests)."""
+    _DEFAULTS.clear()
+    _webhook.cache_clear()
+
+
 # typed=True keeps verify=1 apart from verify=True: the Webhook refuses the first.
-@lru_cache(maxsize=64, typed=True)
+@lru_cache(maxsize=_MAX_CACHED, typed=True)
 def _webhook(  # noqa: PLR0917 - positional arguments, so that lru_cache keys each by type
     provider: str | Provider,
     secret: Any,

@@ -70,9 +70,9 @@ def good() -> str:
 def _fresh_parse_cache() -> Iterator[None]:
     # Some tests here swap a provider's spec: parse() must not reuse a Webhook built on
     # another test's spec, nor leave one built on a swapped spec to the tests after.
-    _parse._webhook.cache_clear()
+    _parse.clear_caches()
     yield
-    _parse._webhook.cache_clear()
+    _parse.clear_caches()
 
 
 # --- _registry ---------------------------------------------------------------------------

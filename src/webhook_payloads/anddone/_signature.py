@@ -48,11 +48,39 @@ _DIGEST_SIZE: Final = 32
 _SIGNATURE_LENGTH: Final = 44  # standard base64 of 32 bytes, with one "=" of padding
 _PLACEHOLDER: Final = "A" * (_SIGNATURE_LENGTH - 1) + "="
 
-_DECODER: Final = json.JSONDecoder()
 _OPEN: Final = re.compile(r"[ \t\n\r]*(\{)[ \t\n\r]*")
 _KEY: Final = re.compile(r'("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
 _SEPARATOR: Final = re.compile(r"[ \t\n\r]*([,}])[ \t\n\r]*")
 _TRAILING: Final = re.compile(r"[ \t\n\r]*\Z")
+# Values are skipped, not decoded: a string ends at the first quote not escaped by a
+# backslash, a number or literal is matched as JSON writes it, and an object or array ends
+# at the bracket that closes its first one, brackets inside strings aside. For JSON these
+# are the ends a decoder finds (the tests check it against json.JSONDecoder); what is not
+# JSON is refused later by the validator, which reads the whole body.
+#
+# Every match is given at most _CHUNK characters: async receivers verify large bodies in a
+# worker thread, and a thread keeps the interpreter's lock for as long as one C call runs,
+# so one long call (a decoder's, or a regex's over a megabyte) stalls the event loop.
+_CHUNK: Final = 1 << 16
+_SCALAR: Final = re.compile(
+    r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity"
+)
+# The inside of a string, or the part of it that fits in a chunk.
+_IN_STRING: Final = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+_S: Final = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+# An object or array with at most one level nested in it (each item is a single character
+# or a whole string or bracket pair, one way only, so that a failed match backtracks in
+# linear time), then what lies between brackets: text without brackets or quotes, whole
+# strings, and such shallow objects and arrays. Only deeper brackets cost a Python step.
+_SHALLOW_INSIDE: Final = (
+    rf'(?:[^"\[\]{{}}]|{_S}|\[(?:[^"\[\]{{}}]|{_S})*\]|\{{(?:[^"\[\]{{}}]|{_S})*\}})*'
+)
+_FLAT: Final = re.compile(
+    rf'(?:[^"\[\]{{}}]+|{_S}|\[{_SHALLOW_INSIDE}\]|\{{{_SHALLOW_INSIDE}\}})*', re.DOTALL
+)
+_CLOSING: Final = {"{": "}", "[": "]"}
+# Deeper than any webhook, and than pydantic's JSON parser reads: refused before verifying.
+_MAX_DEPTH: Final = 512
 # AndDone's envelope has a handful of top-level members. Each costs Python work to locate
 # before anything is verified, so an unsigned body of 100,000 tiny keys would cost most of a
 # second of CPU: past this many, the body is refused as not one of AndDone's.
@@ -192,12 +220,64 @@ class _Member(NamedTuple):
 
 
 def _value_end(text: str, pos: int) -> int:
-    try:
-        return _DECODER.raw_decode(text, pos)[1]
-    except (ValueError, RecursionError):
-        # RecursionError: nesting deeper than the interpreter allows; ValueError covers
-        # JSON errors and integers too long to convert.
-        raise _MalformedError from None
+    """Where the JSON value that starts at ``pos`` ends, found without decoding it.
+
+    Raises:
+        _MalformedError: No value starts at ``pos``, a string is not terminated, or a
+            bracket is not closed (or closed by the other kind, or nested too deep).
+    """
+    first = text[pos : pos + 1]
+    if first == '"':
+        return _string_end(text, pos)
+    if first in _CLOSING:
+        return _nested_end(text, pos)
+    scalar = _SCALAR.match(text, pos)
+    if scalar is None:
+        raise _MalformedError
+    return scalar.end()
+
+
+def _string_end(text: str, pos: int) -> int:
+    """Where the string whose opening quote is at ``pos`` ends (past its closing quote)."""
+    pos += 1
+    while True:
+        # One more than a chunk, so that an escape's two characters always fit.
+        inside = _IN_STRING.match(text, pos, pos + _CHUNK + 1)
+        end = pos if inside is None else inside.end()  # None never: * matches ""
+        if text.startswith('"', end):
+            return end + 1
+        if end == pos:  # the text ends inside the string (perhaps on a lone backslash)
+            raise _MalformedError
+        pos = end  # the chunk ended inside the string: go on from there
+
+
+def _nested_end(text: str, pos: int) -> int:
+    """Where the object or array whose opening bracket is at ``pos`` ends."""
+    # The closing bracket of each bracket open, innermost last. The first is taken here:
+    # _FLAT would skip a shallow value whole, and the text after it with it.
+    closers = [_CLOSING[text[pos]]]
+    pos += 1
+    while True:
+        run = _FLAT.match(text, pos, pos + _CHUNK)
+        if run is not None:  # always: the pattern matches the empty string too
+            pos = run.end()
+        char = text[pos : pos + 1]
+        if char in _CLOSING:
+            closers.append(_CLOSING[char])
+            if len(closers) > _MAX_DEPTH:
+                raise _MalformedError
+            pos += 1
+        elif char in ("}", "]"):
+            if closers.pop() != char:
+                raise _MalformedError
+            pos += 1
+            if not closers:
+                return pos
+        elif char == '"':  # a string that did not fit in the chunk, or never ends
+            pos = _string_end(text, pos)
+        elif not char:
+            raise _MalformedError  # the text ends inside the value
+        # Otherwise the chunk ended inside plain text: go on from there.
 
 
 def _key(raw: str) -> str:
@@ -217,7 +297,7 @@ def _scan(body: bytes) -> tuple[list[_Member], int]:
     """The top-level members of the JSON object ``body``, and where its ``{`` ends.
 
     The body is read as Latin-1 text, so that character offsets are byte offsets (JSON's
-    structure is ASCII); values are skipped by the standard library's C decoder.
+    structure is ASCII); values are skipped without being decoded (:func:`_value_end`).
 
     Raises:
         _MalformedError: ``body`` is not a JSON object, a top-level key is repeated
