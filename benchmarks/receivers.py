@@ -199,10 +199,10 @@ def frameworks(fastapi_def: bool = False) -> list[Framework]:
             library="/library",
         ),
         Framework(
-            "FastAPI Depends(webhook_event), async def",
+            "FastAPI await webhook_event(...)(request)",
             receiver_apps.fastapi_app,
             asgi=True,
-            library="/library",
+            library="/library-await",
         ),
         Framework(
             "Starlette await webhook_event(...)(request)",
@@ -212,21 +212,27 @@ def frameworks(fastapi_def: bool = False) -> list[Framework]:
         ),
     ]
     if fastapi_def:
-        found.append(
+        found += [
+            Framework(
+                "FastAPI Depends(webhook_event), async def (reported)",
+                receiver_apps.fastapi_app,
+                asgi=True,
+                library="/library",
+            ),
             Framework(
                 "FastAPI Depends(webhook_event), def (reported)",
                 receiver_apps.fastapi_app,
                 asgi=True,
                 library="/library-def",
-            )
-        )
+            ),
+        ]
     return found
 
 
 def in_process(rounds: int, batch: int, *, smoke: bool) -> bool:
     """Measure and print every framework's ratio; whether every target was met."""
     print(f"in-process: {rounds} rounds of {batch} requests per view, gc on")
-    print(f"{'framework':46} {'bare':>8} {'expert-bare':>12} {'library-bare':>13} {'ratio':>7}")
+    print(f"{'framework':54} {'bare':>8} {'expert-bare':>12} {'library-bare':>13} {'ratio':>7}")
     met = True
     found = frameworks(fastapi_def=True)
     for framework in found:
@@ -266,7 +272,7 @@ def in_process(rounds: int, batch: int, *, smoke: bool) -> bool:
             met = met and ok
             verdict = "met" if ok else "not met"
         print(
-            f"{framework.name:46} {bare:6.1f}us {expert * 1e6:10.1f}us {library * 1e6:11.1f}us"
+            f"{framework.name:54} {bare:6.1f}us {expert * 1e6:10.1f}us {library * 1e6:11.1f}us"
             f" {ratio:7.2f}  (target <= {IN_PROCESS_TARGET:.2f}) {verdict}"
         )
     return met
@@ -277,7 +283,12 @@ def in_process(rounds: int, batch: int, *, smoke: bool) -> bool:
 SERVERS = {
     "Django webhook_view": ("gunicorn", "receiver_apps:django_app", "/library"),
     "Flask webhook_handler": ("gunicorn", "receiver_apps:flask_app", "/library"),
-    "FastAPI Depends(webhook_event), async def": (
+    "FastAPI await webhook_event(...)(request)": (
+        "uvicorn",
+        "receiver_apps:fastapi_app",
+        "/library-await",
+    ),
+    "FastAPI Depends(webhook_event), async def (reported)": (
         "uvicorn",
         "receiver_apps:fastapi_app",
         "/library",
@@ -437,7 +448,7 @@ def servers(rounds: int, seconds: float, connections: int) -> bool:
         f"servers on 127.0.0.1, 2 workers each; {client}, {connections} connections, "
         f"{seconds:g} s per run, {rounds} rounds"
     )
-    print(f"{'framework':46} {'expert':>9} {'library':>9} {'ratio':>7}")
+    print(f"{'framework':54} {'expert':>9} {'library':>9} {'ratio':>7}")
     met = True
     started: dict[str, Server] = {}
     try:
@@ -459,7 +470,7 @@ def servers(rounds: int, seconds: float, connections: int) -> bool:
                 met = met and ok
                 verdict = "met" if ok else "not met"
             print(
-                f"{name:46} {statistics.median(rates['/expert']):7.0f}/s"
+                f"{name:54} {statistics.median(rates['/expert']):7.0f}/s"
                 f" {statistics.median(rates[route]):7.0f}/s {ratio:7.3f}"
                 f"  (target >= {SERVER_TARGET:.2f}) {verdict}   rounds: "
                 + " ".join(f"{r:.3f}" for r in ratios)

@@ -496,3 +496,34 @@ def test_a_request_class_that_reads_its_body_its_own_way_is_read_through_it() ->
     body, headers = signed("payscore", "REPORT_READY")
     response = TestClient(app).post("/hook", content=gzip.compress(body), headers=headers)
     assert (response.status_code, response.json()) == (200, {"type": "REPORT_READY"})
+
+
+@pytest.mark.parametrize(
+    "name", ["Verification-Signature", "verification-signature", "X-Repeated", "Absent"]
+)
+def test_the_headers_view_finds_what_request_headers_finds(name: str) -> None:
+    from starlette.datastructures import Headers
+
+    from webhook_payloads.integrations.starlette import _ScopeHeaders
+
+    raw = [
+        (b"content-length", b"12"),
+        (b"verification-signature", b"ab12"),
+        (b"x-repeated", b"first"),
+        (b"x-repeated", b"second \xe9"),
+    ]
+    view, headers = _ScopeHeaders(raw), Headers(raw=raw)
+    assert view.get(name) == headers.get(name)
+    assert view.get(name, "absent") == headers.get(name, "absent")
+    assert (name in view) == (name in headers)
+    assert list(view) == list(headers)
+    assert len(view) == len(headers) == 4
+    assert dict(view) == dict(headers)
+
+
+def test_a_kept_delivery_has_its_signature_header(client: TestClient) -> None:
+    KEPT.calls.clear()
+    body, headers = invalid("payscore")
+    assert post(client, "/keeping", (body, headers)).status_code == 202
+    (delivery,) = KEPT.calls
+    assert delivery.headers == {"Verification-Signature": headers["Verification-Signature"]}

@@ -429,10 +429,15 @@ class Receiver:
                 self._note_unsigned_entry(settings)
             return self._webhook
         current = self._current
-        if current is not None and self._source is None and self._same_setting(settings):
-            return current[1]
+        entries: Any = settings
+        if current is not None and self._source is None and isinstance(entries, dict):
+            # The common case, in a straight line: the setting still holds the secret cached
+            # (a list compared as the snapshot it was cached as, as below).
+            secret: object = entries.get(self.provider, _NOTHING)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            if current[0] == (tuple(secret) if isinstance(secret, list) else secret):  # pyright: ignore[reportUnknownArgumentType]
+                return current[1]
         if self._source is not None:
-            secret: object = self._source()
+            secret = self._source()
             where = "the function given as secret="
         else:
             secret, where = self._from_settings(settings)
@@ -456,14 +461,6 @@ class Receiver:
             self._current = (value, webhook)
             return webhook
         raise ConfigurationError(message, provider=self.provider)
-
-    def _same_setting(self, settings: object | None) -> bool:
-        """Whether the setting holds the secret cached (the common case, in a straight line)."""
-        if not isinstance(settings, dict) or self._current is None:
-            return False
-        secret: object = cast("dict[object, object]", settings).get(self.provider, _NOTHING)
-        # As in webhook(): a list is compared as the snapshot it was cached as.
-        return self._current[0] == (tuple(secret) if isinstance(secret, list) else secret)  # pyright: ignore[reportUnknownArgumentType]
 
     def _from_settings(self, settings: object | None) -> tuple[object, str]:
         table = self._setting

@@ -138,7 +138,8 @@ def _read_undeclared(receiver: Receiver, req: Request) -> bytes:
 def _current(proxy: T) -> T:
     # Flask's request and current_app are proxies that find the object again on every
     # attribute read (about 1 us each): a view resolves each of them once.
-    return cast("T", cast("Any", proxy)._get_current_object())
+    current: T = getattr(proxy, "_get_current_object")()  # noqa: B009 - not typed on T
+    return current
 
 
 def _read(receiver: Receiver) -> Answer | tuple[Start, bytes]:
@@ -149,12 +150,11 @@ def _read(receiver: Receiver) -> Answer | tuple[Start, bytes]:
 def _read_request(receiver: Receiver, req: Request, app: Flask) -> Answer | tuple[Start, bytes]:
     """:func:`_read` of the request and app themselves (not their proxies)."""
     environ = req.environ
+    config = cast("Mapping[str, object]", app.config)
     try:
         # request.url keeps the query string as sent; request.full_path decodes it.
         start = receiver.start(
-            cast("Mapping[str, object]", app.config).get(SECRETS_SETTING)
-            if receiver.reads_settings
-            else None,
+            config.get(SECRETS_SETTING) if receiver.reads_settings else None,
             req.url if receiver.checks_token else "",
             # request.content_length, without its two lookups through request.headers.
             get_content_length(environ),

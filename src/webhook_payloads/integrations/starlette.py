@@ -24,7 +24,7 @@ short detail; anything but POST gets 405.
 
 import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from .._registry import Provider
@@ -143,11 +143,12 @@ class WebhookDependency(Generic[EventT_co]):
         if request.method != "POST":
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
         receiver = self._receiver
+        headers = _ScopeHeaders(request.scope["headers"])
         try:
             start = receiver.start(
                 None,
                 str(request.url) if receiver.checks_token else "",
-                request.headers.get("content-length"),
+                headers.get("content-length"),
             )
             if start.declared is not None:
                 body = await _read_declared(request)  # the server stops at the declared length
@@ -157,7 +158,7 @@ class WebhookDependency(Generic[EventT_co]):
             _raise(receiver.refuse(error))
         if self._inbox is not None:
             return cast("EventT_co", await self._deliver(start, body, request))
-        result = await receiver.parse_async(start, body, request.headers, _OFFLOAD)
+        result = await receiver.parse_async(start, body, headers, _OFFLOAD)
         if isinstance(result, Answer):
             # A dependency can end the request only by raising, even with a success (202).
             _raise(result)
@@ -271,6 +272,44 @@ class CallbackDependency(WebhookDependency[EventT_co]):
         except WebhookError as error:
             _raise(self._receiver.refuse(error))
         return cast("str", reference)
+
+
+class _ScopeHeaders(Mapping[str, str]):
+    """``request.headers``, read from the ASGI scope's list as it is, without a copy.
+
+    Starlette's ``Headers`` copies the list first; verification reads one or two names, so
+    this view looks each up as ``Headers.get`` does (names in lower case, the first of a
+    repeated header, latin-1), and leaves ``request.headers`` to the endpoint.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: "list[tuple[bytes, bytes]]") -> None:
+        """Look names up in ``raw``, the scope's ``headers``."""
+        self._raw = raw
+
+    def get(self, key: str, default: Any = None) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
+        """The value of header ``key`` (its first, when repeated), or ``default``."""
+        name = key.lower().encode("latin-1")
+        for raw_name, value in self._raw:
+            if raw_name == name:
+                return value.decode("latin-1")
+        return default
+
+    def __getitem__(self, key: str) -> str:
+        """The value of header ``key``; ``KeyError`` when absent."""
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return cast("str", value)
+
+    def __iter__(self) -> "Iterator[str]":
+        """The header names, as ``Headers.keys()`` gives them (repeats included)."""
+        return (name.decode("latin-1") for name, _ in self._raw)
+
+    def __len__(self) -> int:
+        """How many header lines there are."""
+        return len(self._raw)
 
 
 _BODY: Final = Request.body
