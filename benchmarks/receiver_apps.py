@@ -149,37 +149,56 @@ from starlette.routing import Route
 
 from webhook_payloads.integrations.fastapi import webhook_event
 
-fastapi_app = FastAPI()
 payscore_event = webhook_event("payscore", secret=SECRET)
 
 
-@fastapi_app.post("/bare")
-async def fastapi_bare() -> None:
-    """200, nothing else."""
+def _fastapi_app(style: str, *, swapped: bool = False) -> FastAPI:
+    # One app per endpoint style, each with its routes in the same order (/bare, /expert,
+    # /library; swapped: /library before /expert, so that measuring both orders cancels
+    # what the route matched second pays for the first one tried).
+    app = FastAPI()
+
+    @app.post("/bare")
+    async def bare() -> None:
+        """200, nothing else."""
+
+    async def expert(request: FastAPIRequest) -> None:
+        """The hand-written endpoint."""
+        status = expert_check(await request.body(), request.headers)
+        if status != 200:
+            raise HTTPException(status_code=status)
+
+    if not swapped:
+        app.post("/expert")(expert)
+
+    if style == "await":
+
+        @app.post("/library")
+        async def library_await(request: FastAPIRequest) -> None:
+            """The dependency awaited in the endpoint: the docs' fastest style."""
+            await payscore_event(request)
+
+    elif style == "depends":
+
+        @app.post("/library")
+        async def library(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
+            """``Depends`` in an ``async def`` endpoint."""
+
+    else:
+
+        @app.post("/library")
+        def library_def(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
+            """``Depends`` in a plain ``def`` endpoint: FastAPI runs it in a worker thread."""
+
+    if swapped:
+        app.post("/expert")(expert)
+    return app
 
 
-@fastapi_app.post("/expert")
-async def fastapi_expert(request: FastAPIRequest) -> None:
-    """The hand-written endpoint."""
-    status = expert_check(await request.body(), request.headers)
-    if status != 200:
-        raise HTTPException(status_code=status)
-
-
-@fastapi_app.post("/library")
-async def fastapi_library(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
-    """The library's endpoint, as the docs write it."""
-
-
-@fastapi_app.post("/library-await")
-async def fastapi_library_await(request: FastAPIRequest) -> None:
-    """The dependency awaited in the endpoint, as the docs write it where speed matters."""
-    await payscore_event(request)
-
-
-@fastapi_app.post("/library-def")
-def fastapi_library_def(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
-    """The same as a plain ``def`` endpoint: FastAPI runs it in a worker thread."""
+fastapi_app = _fastapi_app("await")
+fastapi_app_swapped = _fastapi_app("await", swapped=True)
+fastapi_depends_app = _fastapi_app("depends")
+fastapi_def_app = _fastapi_app("def")
 
 
 # --------------------------------------------------------------------------- Starlette
@@ -210,6 +229,14 @@ starlette_app = Starlette(
         Route("/library", starlette_library, methods=["POST"]),
     ]
 )
+starlette_app_swapped = Starlette(
+    routes=[
+        Route("/bare", starlette_bare, methods=["POST"]),
+        Route("/library", starlette_library, methods=["POST"]),
+        Route("/expert", starlette_expert, methods=["POST"]),
+    ]
+)
+"""The same routes, the library's tried before the expert's (see ``_fastapi_app``)."""
 
 
 def signed_request() -> tuple[bytes, dict[str, str]]:

@@ -152,27 +152,40 @@ def asgi_caller(app: Callable[..., Any], route: str) -> Callable[[], Any]:
 class Framework:
     """One framework's three routes, each a batch timer (seconds per request)."""
 
-    def __init__(self, name: str, app: Callable[..., Any], *, asgi: bool, library: str) -> None:
-        """Build the callers of ``app``'s routes (``library`` is the library's route)."""
+    def __init__(
+        self,
+        name: str,
+        app: Callable[..., Any],
+        *,
+        asgi: bool,
+        library: str,
+        swapped: Callable[..., Any] | None = None,
+    ) -> None:
+        """Build the callers of ``app``'s routes (``library`` is the library's route).
+
+        ``swapped`` is the same app with the library's route before the expert's: odd
+        rounds use it, so that neither pays more for being matched after the other.
+        """
         self.name = name
         routes = {"bare": "/bare", "expert": "/expert", "library": library}
-        if asgi:
-            self.loop = asyncio.new_event_loop()
-            self.calls = {key: asgi_caller(app, route) for key, route in routes.items()}
-        else:
-            self.loop = None
-            self.calls = {key: wsgi_caller(app, route) for key, route in routes.items()}
+        caller = asgi_caller if asgi else wsgi_caller
+        self.loop = asyncio.new_event_loop() if asgi else None
+        self.orders = [{key: caller(app, route) for key, route in routes.items()}]
+        if swapped is not None:
+            self.orders.append({key: caller(swapped, route) for key, route in routes.items()})
+        self.calls = self.orders[0]
 
     def check(self) -> None:
         """Every route answers the signed request 200 (or the figures mean nothing)."""
-        for key in self.calls:
-            status = self.run(key, 1)[1]
-            if status != 200:
-                raise SystemExit(f"{self.name} {key} answered {status}, not 200")
+        for number in range(len(self.orders)):
+            for key in self.calls:
+                status = self.run(key, 1, number)[1]
+                if status != 200:
+                    raise SystemExit(f"{self.name} {key} answered {status}, not 200")
 
-    def run(self, key: str, count: int) -> tuple[float, int]:
-        """Time ``count`` requests to route ``key``: seconds per request, and the last status."""
-        call = self.calls[key]
+    def run(self, key: str, count: int, number: int = 0) -> tuple[float, int]:
+        """Time ``count`` requests to ``key`` in round ``number``: seconds each, last status."""
+        call = self.orders[number % len(self.orders)][key]
         if self.loop is None:
             start = time.perf_counter()
             for _ in range(count):
@@ -202,28 +215,30 @@ def frameworks(fastapi_def: bool = False) -> list[Framework]:
             "FastAPI await webhook_event(...)(request)",
             receiver_apps.fastapi_app,
             asgi=True,
-            library="/library-await",
+            library="/library",
+            swapped=receiver_apps.fastapi_app_swapped,
         ),
         Framework(
             "Starlette await webhook_event(...)(request)",
             receiver_apps.starlette_app,
             asgi=True,
             library="/library",
+            swapped=receiver_apps.starlette_app_swapped,
         ),
     ]
     if fastapi_def:
         found += [
             Framework(
                 "FastAPI Depends(webhook_event), async def (reported)",
-                receiver_apps.fastapi_app,
+                receiver_apps.fastapi_depends_app,
                 asgi=True,
                 library="/library",
             ),
             Framework(
                 "FastAPI Depends(webhook_event), def (reported)",
-                receiver_apps.fastapi_app,
+                receiver_apps.fastapi_def_app,
                 asgi=True,
-                library="/library-def",
+                library="/library",
             ),
         ]
     return found
@@ -247,7 +262,7 @@ def in_process(rounds: int, batch: int, *, smoke: bool) -> bool:
             shift = number % 3
             measured: dict[str, float] = {}
             for key in keys[shift:] + keys[:shift]:
-                measured[key] = framework.run(key, batch)[0]
+                measured[key] = framework.run(key, batch, number // 3)[0]
             for key, value in measured.items():
                 times[framework.name][key].append(value)
             expert = measured["expert"] - measured["bare"]
@@ -286,17 +301,17 @@ SERVERS = {
     "FastAPI await webhook_event(...)(request)": (
         "uvicorn",
         "receiver_apps:fastapi_app",
-        "/library-await",
+        "/library",
     ),
     "FastAPI Depends(webhook_event), async def (reported)": (
         "uvicorn",
-        "receiver_apps:fastapi_app",
+        "receiver_apps:fastapi_depends_app",
         "/library",
     ),
     "FastAPI Depends(webhook_event), def (reported)": (
         "uvicorn",
-        "receiver_apps:fastapi_app",
-        "/library-def",
+        "receiver_apps:fastapi_def_app",
+        "/library",
     ),
     "Starlette await webhook_event(...)(request)": (
         "uvicorn",
@@ -396,7 +411,7 @@ def load(port: int, route: str, seconds: float, connections: int, script: str | 
                 "wrk",
                 "-t1",
                 f"-c{connections}",
-                f"-d{seconds}s",
+                f"-d{seconds:g}s",
                 "-s",
                 script,
                 f"http://127.0.0.1:{port}{route}",
