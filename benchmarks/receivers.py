@@ -488,7 +488,8 @@ def servers(rounds: int, seconds: float, connections: int) -> bool:
                 f"{name:54} {statistics.median(rates['/expert']):7.0f}/s"
                 f" {statistics.median(rates[route]):7.0f}/s {ratio:7.3f}"
                 f"  (target >= {SERVER_TARGET:.2f}) {verdict}   rounds: "
-                + " ".join(f"{r:.3f}" for r in ratios)
+                + " ".join(f"{r:.3f}" for r in ratios),
+                flush=True,
             )
     finally:
         for server in started.values():

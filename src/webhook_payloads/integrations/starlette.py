@@ -11,7 +11,7 @@ Example (FastAPI)::
     payscore_event = webhook_event("payscore", secret=["new-secret", "old-secret"])
 
     @app.post("/hooks/payscore")
-    def payscore_hook(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
+    async def payscore_hook(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
         handle(event)
 
 In a plain Starlette endpoint, ``event = await payscore_event(request)`` does the same. A
