@@ -683,3 +683,89 @@ def test_a_large_body_is_verified_and_parsed_off_the_loop_in_an_async_view() -> 
     assert _post_async("/async/", request).status_code == 200
     ((_, event, _),) = RECEIVED
     assert len(event.report_id) == OFFLOAD_SIZE + 1  # type: ignore[attr-defined]
+
+
+# What the view hands to parse() and on_invalid instead of request.headers: a view of META.
+META = {
+    "REQUEST_METHOD": "POST",
+    "CONTENT_TYPE": "application/json",
+    "CONTENT_LENGTH": "12",
+    "HTTP_VERIFICATION_SIGNATURE": "ab12",
+    "HTTP_X_FORWARDED_FOR": "203.0.113.7",
+    "wsgi.input": io.BytesIO(),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Verification-Signature",
+        "verification-signature",
+        "VERIFICATION_SIGNATURE",
+        "Content-Type",
+        "content-length",
+        "X-Forwarded-For",
+        "Signature",
+    ],
+)
+def test_the_headers_view_finds_what_request_headers_finds(name: str) -> None:
+    from django.http.request import HttpHeaders
+
+    from webhook_payloads.integrations.django._views import _MetaHeaders
+
+    view, headers = _MetaHeaders(META), HttpHeaders(META)
+    assert view.get(name) == headers.get(name)
+    assert view.get(name, "absent") == headers.get(name, "absent")
+    assert (name in view) == (name in headers)
+    assert dict(view) == dict(headers)
+    assert len(view) == len(headers) == 4
+
+
+def test_a_kept_delivery_has_its_signature_header_read_from_meta(client: Client) -> None:
+    KEPT.calls.clear()
+    body, headers = invalid("payscore")
+    response = post(client, "/keeping/", (body, headers))
+    assert response.status_code == 202
+    (delivery,) = KEPT.calls
+    assert delivery.headers == {"Verification-Signature": headers["Verification-Signature"]}
+
+
+def test_the_view_still_sees_request_headers_as_django_builds_them() -> None:
+    seen: list[tuple[str | None, str | None]] = []
+
+    @webhook_view("payscore")
+    def view(request: HttpRequest, event: WebhookEvent) -> None:
+        seen.append((request.headers.get("X-Tenant"), request.headers.get("content-type")))
+
+    body, headers = signed("payscore", "REPORT_READY")
+    request = RequestFactory().post(
+        "/", data=body, content_type="application/json", headers={**headers, "X-Tenant": "acme"}
+    )
+    assert view(request).status_code == 200
+    assert seen == [("acme", "application/json")]
+
+
+def test_a_list_of_secrets_changed_in_place_takes_effect_on_the_next_request(
+    client: Client,
+) -> None:
+    table = {"payscore": [OLD_SECRET]}
+    with override_settings(WEBHOOK_PAYLOADS_SECRETS=table):
+        assert (
+            post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY")).status_code
+            == 401
+        )
+        table["payscore"].append(SECRET)
+        assert (
+            post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY")).status_code
+            == 200
+        )
+        table["payscore"].remove(SECRET)
+        assert (
+            post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY")).status_code
+            == 401
+        )
+        del table["payscore"]
+        assert (
+            post(client, "/hooks/payscore/a/", signed("payscore", "REPORT_READY")).status_code
+            == 500
+        )

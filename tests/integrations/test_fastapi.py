@@ -414,3 +414,116 @@ def test_a_large_body_is_verified_and_parsed_in_a_worker_thread(client: TestClie
     assert len(RECEIVED[0].report_id) == OFFLOAD_SIZE + 1  # type: ignore[union-attr]
     forged = (request[0].replace(b"rrrr", b"rrrs", 1), request[1])
     assert post(client, "/hooks/payscore", forged).status_code == 401
+
+
+def _declared_request(messages: list[dict[str, Any]], headers: dict[str, str]) -> Request:
+    # An ASGI request with its Content-Length, its body in the messages given.
+    pending = iter(messages)
+
+    async def receive() -> dict[str, Any]:
+        return next(pending, {"type": "http.disconnect"})
+
+    declared = {**headers, "Content-Length": str(sum(len(m.get("body", b"")) for m in messages))}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/hook",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in declared.items()],
+    }
+    return Request(scope, receive)
+
+
+def test_a_body_in_several_messages_is_read_whole_and_kept_for_the_endpoint() -> None:
+    dependency = webhook_event("payscore", secret=SECRET)
+    body, headers = signed("payscore", "REPORT_READY")
+    pieces = [body[:10], b"", body[10:30], body[30:]]
+    messages = [{"type": "http.request", "body": p, "more_body": True} for p in pieces]
+    messages.append({"type": "http.request", "body": b"", "more_body": False})
+    request = _declared_request(messages, headers)
+
+    async def receive_twice() -> tuple[object, bytes, object]:
+        event = await dependency(request)
+        # The endpoint may read the body again, and a second dependency of it too.
+        return event, await request.body(), await dependency(request)
+
+    event, again, second = asyncio.run(receive_twice())
+    assert event == parse("payscore", body, headers, secret=SECRET) == second
+    assert again == body
+
+
+def test_a_client_that_disconnects_while_sending_is_a_client_disconnect() -> None:
+    from starlette.requests import ClientDisconnect
+
+    dependency = webhook_event("payscore", secret=SECRET)
+    body, headers = signed("payscore", "REPORT_READY")
+    request = _declared_request(
+        [{"type": "http.request", "body": body[:10], "more_body": True}], headers
+    )
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(dependency(request))
+
+
+def test_a_request_class_that_reads_its_body_its_own_way_is_read_through_it() -> None:
+    # As FastAPI's docs decompress bodies: a route class whose Request overrides body().
+    import gzip
+
+    from fastapi.routing import APIRoute
+
+    class GzipRequest(Request):
+        async def body(self) -> bytes:
+            if not hasattr(self, "_body"):
+                self._body = gzip.decompress(await super().body())
+            return self._body
+
+    class GzipRoute(APIRoute):
+        def get_route_handler(self) -> Any:
+            handler = super().get_route_handler()
+
+            async def route(request: Request) -> Any:
+                return await handler(GzipRequest(request.scope, request.receive))
+
+            return route
+
+    app = FastAPI()
+    app.router.route_class = GzipRoute
+    dependency = webhook_event("payscore", secret=SECRET)
+
+    @app.post("/hook")
+    async def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> dict[str, str]:
+        return {"type": event.event_type}
+
+    body, headers = signed("payscore", "REPORT_READY")
+    response = TestClient(app).post("/hook", content=gzip.compress(body), headers=headers)
+    assert (response.status_code, response.json()) == (200, {"type": "REPORT_READY"})
+
+
+@pytest.mark.parametrize(
+    "name", ["Verification-Signature", "verification-signature", "X-Repeated", "Absent"]
+)
+def test_the_headers_view_finds_what_request_headers_finds(name: str) -> None:
+    from starlette.datastructures import Headers
+
+    from webhook_payloads.integrations.starlette import _ScopeHeaders
+
+    raw = [
+        (b"content-length", b"12"),
+        (b"verification-signature", b"ab12"),
+        (b"x-repeated", b"first"),
+        (b"x-repeated", b"second \xe9"),
+    ]
+    view, headers = _ScopeHeaders(raw), Headers(raw=raw)
+    assert view.get(name) == headers.get(name)
+    assert view.get(name, "absent") == headers.get(name, "absent")
+    assert (name in view) == (name in headers)
+    assert list(view) == list(headers)
+    assert len(view) == len(headers) == 4
+    assert dict(view) == dict(headers)
+
+
+def test_a_kept_delivery_has_its_signature_header(client: TestClient) -> None:
+    KEPT.calls.clear()
+    body, headers = invalid("payscore")
+    assert post(client, "/keeping", (body, headers)).status_code == 202
+    (delivery,) = KEPT.calls
+    assert delivery.headers == {"Verification-Signature": headers["Verification-Signature"]}

@@ -372,3 +372,59 @@ def test_a_body_without_length_the_server_does_not_mark_complete_is_a_411_that_s
     assert json.loads(b"".join(app_iter)) == {"error": "webhook length required"}
     assert "wsgi.input_terminated" in caplog.text
     assert RECEIVED == []
+
+
+def test_the_handler_can_read_the_body_and_headers_again() -> None:
+    app = Flask(__name__)
+    seen: list[tuple[bytes, str | None]] = []
+
+    @app.post("/hook")
+    @webhook_handler("payscore", secret=SECRET)
+    def hook(event: WebhookEvent) -> None:
+        from flask import request
+
+        seen.append((request.get_data(), request.headers.get("X-Tenant")))
+
+    body, headers = signed("payscore", "REPORT_READY")
+    response = app.test_client().post("/hook", data=body, headers={**headers, "X-Tenant": "a"})
+    assert response.status_code == 200
+    assert seen == [(body, "a")]
+
+
+def test_an_app_that_changes_ensure_sync_has_it_asked_for_plain_handlers_too() -> None:
+    wrapped: list[str] = []
+
+    class Traced(Flask):
+        def ensure_sync(self, func: Any) -> Any:
+            wrapped.append(func.__name__)
+            return super().ensure_sync(func)
+
+    app = Traced(__name__)
+
+    @app.post("/hook")
+    @webhook_handler("payscore", secret=SECRET)
+    def hook(event: WebhookEvent) -> None:
+        RECEIVED.append((event, {}))
+
+    RECEIVED.clear()
+    response = app.test_client().post(
+        "/hook",
+        data=signed("payscore", "REPORT_READY")[0],
+        headers=signed("payscore", "REPORT_READY")[1],
+    )
+    assert response.status_code == 200
+    assert "hook" in wrapped
+    assert len(RECEIVED) == 1
+
+
+def test_a_content_length_that_is_no_number_is_read_as_werkzeug_reads_it() -> None:
+    # Werkzeug takes such a header as 0 (an empty body): nothing to verify, so 401, and
+    # the receiver never reads past what Werkzeug would.
+    RECEIVED.clear()
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    environ = EnvironBuilder(path="/keeping", method="POST", headers=headers).get_environ()
+    environ["CONTENT_LENGTH"] = "twelve"
+    environ["wsgi.input"] = io.BytesIO(body)
+    _, status, _ = run_wsgi_app(make_app(), environ, buffered=True)
+    assert int(status.split()[0]) == 401
+    assert RECEIVED == []

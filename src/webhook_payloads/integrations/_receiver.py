@@ -409,6 +409,21 @@ class Receiver:
         """Whether requests must carry a valid ``callbackUrl`` token."""
         return self._callback_keys is not None
 
+    @property
+    def reads_settings(self) -> bool:
+        """Whether :meth:`start` reads the framework's settings (else pass ``None``).
+
+        ``False`` when the secret was given as a value or a function, and for a framework
+        without settings: adapters then skip reading the setting on every request. A
+        provider that signs nothing still reads it, to say once that an entry there is
+        ignored.
+        """
+        return (
+            self._setting is not None
+            and self._source is None
+            and (self._webhook is None or self._unsigned)
+        )
+
     def start(self, settings: object | None, url: str, declared: str | int | None) -> Start:
         """Do what comes before reading the body: find the ``Webhook``, check token and length.
 
@@ -441,14 +456,21 @@ class Receiver:
             if self._setting is not None and self._source is None and self._unsigned:
                 self._note_unsigned_entry(settings)
             return self._webhook
+        current = self._current
+        entries: Any = settings
+        if current is not None and self._source is None and isinstance(entries, dict):
+            # The common case, in a straight line: the setting still holds the secret cached
+            # (a list compared as the snapshot it was cached as, as below).
+            secret: object = entries.get(self.provider, _NOTHING)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            if current[0] == (tuple(secret) if isinstance(secret, list) else secret):  # pyright: ignore[reportUnknownArgumentType]
+                return current[1]
         if self._source is not None:
-            secret: object = self._source()
+            secret = self._source()
             where = "the function given as secret="
         else:
             secret, where = self._from_settings(settings)
         # A snapshot: a list changed in place must not match what it was when cached.
         value = tuple(secret) if isinstance(secret, list) else secret  # pyright: ignore[reportUnknownArgumentType]
-        current = self._current
         if current is not None and current[0] == value:
             return current[1]
         if secret is None:

@@ -29,6 +29,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Concatenate,
+    Final,
     Literal,
     ParamSpec,
     Protocol,
@@ -59,8 +60,9 @@ from ._receiver import (
 
 try:
     import click
-    from flask import Flask, Response, current_app, has_app_context, jsonify, request
+    from flask import Flask, Request, Response, current_app, has_app_context, jsonify, request
     from flask.cli import AppGroup
+    from werkzeug.wsgi import get_content_length
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Flask
     raise ImportError(
         "webhook_payloads.integrations.flask needs Flask: pip install 'webhook-payloads[flask]'"
@@ -90,6 +92,7 @@ __all__ = [
 ]
 
 P = ParamSpec("P")
+T = TypeVar("T")
 EventT_co = TypeVar("EventT_co", covariant=True)
 
 HandlerResult: TypeAlias = "ResponseReturnValue | Awaitable[ResponseReturnValue | None] | None"
@@ -121,9 +124,10 @@ class CallbackHandlerDecorator(Protocol[EventT_co]):
 
 
 _PIECE = 64 * 1024
+_ENSURE_SYNC: Final = Flask.ensure_sync
 
 
-def _read_undeclared(receiver: Receiver) -> bytes:
+def _read_undeclared(receiver: Receiver, req: Request) -> bytes:
     # A chunked body has no Content-Length to check first (Werkzeug hands it over only when
     # the server marks the input terminated): count it as it is read, so that a client
     # streaming gigabytes is refused at the limit, not after all of it is in memory. (The
@@ -132,27 +136,42 @@ def _read_undeclared(receiver: Receiver) -> bytes:
     # limit, so that a body over it is refused as soon as that much has arrived.
     chunks: list[bytes] = []
     size = 0
-    while chunk := request.stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
+    stream = req.stream
+    while chunk := stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
         size += len(chunk)
         receiver.check_length(size)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
+def _current(proxy: T) -> T:
+    # Flask's request and current_app are proxies that find the object again on every
+    # attribute read (about 1 us each): a view resolves each of them once.
+    current: T = getattr(proxy, "_get_current_object")()  # noqa: B009 - not typed on T
+    return current
+
+
 def _read(receiver: Receiver) -> Answer | tuple[Start, bytes]:
     """What the receiver knows before parsing and the raw body, or the answer already."""
-    config = cast("Mapping[str, object]", current_app.config)
+    return _read_request(receiver, _current(request), _current(current_app))
+
+
+def _read_request(receiver: Receiver, req: Request, app: Flask) -> Answer | tuple[Start, bytes]:
+    """:func:`_read` of the request and app themselves (not their proxies)."""
+    environ = req.environ
+    config = cast("Mapping[str, object]", app.config)
     try:
         # request.url keeps the query string as sent; request.full_path decodes it.
         start = receiver.start(
-            config.get(SECRETS_SETTING),
-            request.url if receiver.checks_token else "",
-            request.content_length,
+            config.get(SECRETS_SETTING) if receiver.reads_settings else None,
+            req.url if receiver.checks_token else "",
+            # request.content_length, without its two lookups through request.headers.
+            get_content_length(environ),
         )
         if start.declared is not None:
-            body = request.get_data()  # Werkzeug stops at the declared length
-        elif request.environ.get("wsgi.input_terminated"):
-            body = _read_undeclared(receiver)  # counted as it is read
+            body = req.get_data()  # Werkzeug stops at the declared length
+        elif environ.get("wsgi.input_terminated"):
+            body = _read_undeclared(receiver, req)  # counted as it is read
         else:
             # Werkzeug reads nothing of a body without a length that the server does not mark
             # complete: parsing b"" would blame the signature. Say what is wrong instead.
@@ -376,16 +395,25 @@ def webhook_handler(
         if inbox is not None:
             return _inbox_view(named, handler, inbox, options, defer)
 
+        plain = not inspect.iscoroutinefunction(handler)
+
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-            if request.method != "POST":
+            req = _current(request)
+            if req.method != "POST":
                 return Response(status=405, headers={"Allow": "POST"})
-            ready = _read(named)
+            app = _current(current_app)
+            ready = _read_request(named, req, app)
             if isinstance(ready, Answer):
                 return _answer(ready)
-            call = current_app.ensure_sync(handler)
+            # Flask's ensure_sync gives a plain function back as it is: it is asked only for
+            # an async def handler, or by an app that changes what ensure_sync does.
+            if plain and type(app).ensure_sync is _ENSURE_SYNC:
+                call = handler
+            else:
+                call = app.ensure_sync(handler)
             result = named.handle(
-                ready[0], ready[1], request.headers, lambda first: call(*first, *args, **kwargs)
+                ready[0], ready[1], req.headers, lambda first: call(*first, *args, **kwargs)
             )
             if result is None:
                 return "", 200

@@ -11,7 +11,7 @@ Example (FastAPI)::
     payscore_event = webhook_event("payscore", secret=["new-secret", "old-secret"])
 
     @app.post("/hooks/payscore")
-    def payscore_hook(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
+    async def payscore_hook(event: Annotated[PayscoreEvent, Depends(payscore_event)]) -> None:
         handle(event)
 
 In a plain Starlette endpoint, ``event = await payscore_event(request)`` does the same. A
@@ -24,7 +24,7 @@ short detail; anything but POST gets 405.
 
 import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from typing_extensions import Unpack
@@ -51,7 +51,7 @@ try:
     import anyio.lowlevel
     import anyio.to_thread
     from starlette.exceptions import HTTPException
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Starlette
     raise ImportError(
@@ -162,21 +162,22 @@ class WebhookDependency(Generic[EventT_co]):
         if request.method != "POST":
             raise HTTPException(status_code=405, headers={"Allow": "POST"})
         receiver = self._receiver
+        headers = _ScopeHeaders(request.scope["headers"])
         try:
             start = receiver.start(
                 None,
                 str(request.url) if receiver.checks_token else "",
-                request.headers.get("content-length"),
+                headers.get("content-length"),
             )
             if start.declared is not None:
-                body = await request.body()  # the server stops at the declared length
+                body = await _read_declared(request)  # the server stops at the declared length
             else:
                 body = await _read_undeclared(request, receiver)
         except WebhookError as error:
             _raise(receiver.refuse(error))
         if self._inbox is not None:
             return cast("EventT_co", await self._deliver(start, body, request))
-        result = await receiver.parse_async(start, body, request.headers, _OFFLOAD)
+        result = await receiver.parse_async(start, body, headers, _OFFLOAD)
         if isinstance(result, Answer):
             # A dependency can end the request only by raising, even with a success (202).
             _raise(result)
@@ -307,6 +308,85 @@ class CallbackDependency(WebhookDependency[EventT_co]):
         except WebhookError as error:
             _raise(self._receiver.refuse(error))
         return cast("str", reference)
+
+
+class _ScopeHeaders(Mapping[str, str]):
+    """``request.headers``, read from the ASGI scope's list as it is, without a copy.
+
+    Starlette's ``Headers`` copies the list first; verification reads one or two names, so
+    this view looks each up as ``Headers.get`` does (names in lower case, the first of a
+    repeated header, latin-1), and leaves ``request.headers`` to the endpoint.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: "list[tuple[bytes, bytes]]") -> None:
+        """Look names up in ``raw``, the scope's ``headers``."""
+        self._raw = raw
+
+    def get(self, key: str, default: Any = None) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
+        """The value of header ``key`` (its first, when repeated), or ``default``."""
+        name = key.lower().encode("latin-1")
+        for raw_name, value in self._raw:
+            if raw_name == name:
+                return value.decode("latin-1")
+        return default
+
+    def __getitem__(self, key: str) -> str:
+        """The value of header ``key``; ``KeyError`` when absent."""
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return cast("str", value)
+
+    def __iter__(self) -> "Iterator[str]":
+        """The header names, as ``Headers.keys()`` gives them (repeats included)."""
+        return (name.decode("latin-1") for name, _ in self._raw)
+
+    def __len__(self) -> int:
+        """How many header lines there are."""
+        return len(self._raw)
+
+
+_BODY: Final = Request.body
+_STREAM: Final = Request.stream
+
+
+async def _read_declared(request: Request) -> bytes:
+    """``await request.body()``, with the messages read straight from ``receive``.
+
+    Starlette's ``body()`` runs an async generator, one step per message and a context to
+    close it (about 2 us for a small body, as much as the signature check): the receiver
+    reads the messages itself, as ``stream()`` does, and keeps the body where ``body()``
+    looks first (``_body``), so that the endpoint can still await ``request.body()``. A
+    ``Request`` class that reads its body its own way (one that decompresses it, say),
+    or one whose body was read already, is read through its own ``body()``.
+    """
+    cls = type(request)
+    # Starlette keeps the body, once read, in these attributes (the same since 0.27).
+    state = cast("Any", request)
+    if cls.body is not _BODY or cls.stream is not _STREAM or hasattr(request, "_body"):
+        return await request.body()
+    if state._stream_consumed:
+        return await request.body()  # raises as Starlette does: the stream is consumed
+    receive = request.receive
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            if chunk:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        elif kind == "http.disconnect":
+            state._is_disconnected = True
+            raise ClientDisconnect
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    state._stream_consumed = True
+    state._body = body
+    return body
 
 
 async def _read_undeclared(request: Request, receiver: Receiver) -> bytes:
