@@ -261,6 +261,26 @@ def test_parse_serves_no_stand_in_the_webhook_built_for_another_type() -> None:
     assert parse("payscore", BODY, verify=False, max_body_size=limit).event_type
 
 
+@pytest.mark.parametrize("rotation", [list, tuple])
+@pytest.mark.parametrize("max_body_size", [DEFAULT_MAX_BODY_SIZE, 5000])
+def test_parse_serves_no_stand_in_inside_a_rotation(
+    rotation: type[Any], max_body_size: int
+) -> None:
+    # A tuple hashes by its items: (memoryview(b"k"),) would find the Webhook cached for
+    # (b"k",), on the fast path as through the typed cache, and skip the refusal.
+    key = SECRET.encode()
+    headers = signed_headers(BODY, SECRET)
+    parse("payscore", BODY, headers, secret=rotation([key]), max_body_size=max_body_size)
+    with pytest.raises(ConfigurationError, match="must be str or bytes"):
+        parse(
+            "payscore",
+            BODY,
+            headers,
+            secret=rotation([memoryview(key)]),
+            max_body_size=max_body_size,
+        )
+
+
 def test_parse_caches_stay_bounded() -> None:
     for number in range(100):
         parse("payscore", BODY, signed_headers(BODY, f"s{number}"), secret=f"s{number}")

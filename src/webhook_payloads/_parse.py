@@ -207,6 +207,7 @@ def parse(
         and signature_scheme is None
         and type(provider) in _PROVIDER_TYPES
         and type(key) in _SECRET_TYPES
+        and (type(key) is not tuple or _exact_secrets(key))
     ):
         by_secret = _DEFAULTS.get(provider)
         try:
@@ -258,21 +259,35 @@ def _configured(  # noqa: PLR0917 - parse()'s options, in its order
 ) -> Webhook[Any]:
     """The ``Webhook`` for these options (``key`` is ``secret`` made hashable), cached."""
     options = (provider, key, verify, allow_unknown, max_body_size, scheme)  # pragma: no mutate
+    # typed=True types the tuple of a rotation, not its secrets: those must be exact too.
+    cacheable = type(key) is not tuple or _exact_secrets(key)
     try:
-        return _webhook(*options)  # pragma: no mutate
+        if cacheable:
+            return _webhook(*options)  # pragma: no mutate
     except WebhookError:
         raise
-    except Exception:  # noqa: BLE001 - an option whose hash fails, see below
-        # An unhashable option (a dict or a set as secret, say) cannot be a cache key:
-        # building the Webhook uncached raises the ConfigurationError that explains it.
-        return Webhook(
-            provider,
-            secret=secret,
-            verify=verify,
-            allow_unknown=allow_unknown,
-            max_body_size=max_body_size,
-            signature_scheme=scheme,
-        )
+    except Exception:  # noqa: BLE001,S110 - an option whose hash fails, see below
+        pass
+    # An unhashable option (a dict or a set as secret, say) cannot be a cache key, nor can a
+    # rotation holding other types: building the Webhook uncached raises the
+    # ConfigurationError that explains it.
+    return Webhook(
+        provider,
+        secret=secret,
+        verify=verify,
+        allow_unknown=allow_unknown,
+        max_body_size=max_body_size,
+        signature_scheme=scheme,
+    )
+
+
+def _exact_secrets(secrets: tuple[object, ...]) -> bool:
+    """Whether every secret of a rotation is exactly ``str`` or ``bytes``.
+
+    A tuple compares and hashes by its items, so ``(memoryview(b"k"),)`` would find the
+    ``Webhook`` cached for ``(b"k",)`` and skip the refusal a fresh one gives.
+    """
+    return all(type(secret) is str or type(secret) is bytes for secret in secrets)
 
 
 def clear_caches() -> None:

@@ -792,3 +792,51 @@ def test_a_handler_defined_in_an_app_factory_can_be_declared_again(backend: Back
     second = create_app()
 
     assert registration("tests.inbox.factory") is second
+
+
+def test_a_copy_arriving_while_an_invalid_row_is_replayed_is_a_repeat(backend: Backend) -> None:
+    # The row moves to its event's key before the handler runs: the provider's copy, sent
+    # while the replayed handler is still running, waits and finds it instead of running
+    # the handler a second time (on PostgreSQL it used to, and the replay then failed).
+    body, headers = request()
+    copies: list[Outcome] = []
+    threads: list[threading.Thread] = []
+
+    class Replayed(Handler):
+        def __call__(self, event: Any) -> str:
+            if not threads:  # the replay's call: the provider's copy arrives meanwhile
+                thread = threading.Thread(target=copy)
+                threads.append(thread)
+                thread.start()
+                time.sleep(0.3)
+            return super().__call__(event)
+
+    handler = Replayed(backend)
+    registered = entry(backend, handler)
+
+    def copy() -> None:
+        try:
+            copies.append(deliver_at(registered, body, headers, handler, NOW))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    kept = deliver(
+        registered,
+        parsed=PayloadError("Unknown to this version.", provider="payscore"),
+        body=body,
+        headers=dict(headers),
+        reference=None,
+        received_at=NOW,
+        call=handler,
+    )
+
+    summary = replay(backend.store, Query(statuses=[INVALID]))
+    threads[0].join(timeout=30)
+
+    assert summary.processed == 1
+    [copied] = copies
+    assert (copied.status, copied.row_id, copied.ran) == (200, kept.row_id, False)
+    assert len(handler.calls) == 1
+    assert [row.status for row in backend.rows()] == [PROCESSED]

@@ -175,8 +175,6 @@ class Mark:
     event_type: str | None = None
     """The event type found now (a replay with a newer library), or ``None`` to keep it."""
     processed_at: datetime | None = None
-    idempotency_key: str | None = None
-    """The event's key, for a row kept ``invalid`` that parses now; ``None`` to keep it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +213,16 @@ class Claim(Protocol):
 
     def mark(self, mark: Mark) -> None:
         """Write ``mark`` on the row and add one to its attempts, in the claim's transaction."""
+        ...
+
+    def rekey(self, key: str) -> bool:
+        """Give the row the key ``key`` now, in the claim's transaction (a savepoint).
+
+        Returns:
+            Whether it did: ``False`` when another row of its receiver holds ``key``. A
+            copy recorded meanwhile under ``key`` waits for the claim's transaction, then
+            finds this row.
+        """
         ...
 
 
@@ -504,9 +512,7 @@ def deliver(
         return _run(claim, event, call)
 
 
-def _run(
-    claim: Claim, event: object, call: Callable[[object], object], key: str | None = None
-) -> Outcome:
+def _run(claim: Claim, event: object, call: Callable[[object], object]) -> Outcome:
     row = claim.row
     if row.status == PROCESSED:
         return Outcome(200, row.id)
@@ -518,8 +524,7 @@ def _run(
         claim.mark(Mark(FAILED, error_type, message))
         status = error.http_status if isinstance(error, WebhookError) else 500
         return Outcome(status, row.id, error=error, ran=True)
-    mark = Mark(PROCESSED, event_type=_type_of(event), processed_at=_now(), idempotency_key=key)
-    claim.mark(mark)
+    claim.mark(Mark(PROCESSED, event_type=_type_of(event), processed_at=_now()))
     return Outcome(200, row.id, result=result, ran=True)
 
 
@@ -560,15 +565,18 @@ def process(store: Store, row_id: int, *, skip_locked: bool = True) -> Outcome:
         event = _parse_again(claim, entry)
         if isinstance(event, Outcome):
             return event
-        key = None
+        # Moved to its event's key before the handler runs, so that the provider's next copy
+        # is a repeat of this row, not a second call of the handler.
         if row.idempotency_key == invalid_key(row.provider, row.body):
             key = delivery_key(store, row.receiver, event, row.received_at)
-            holder = store.find(Query(receiver=row.receiver, idempotency_key=key))
-            if holder:
-                message = text(_HELD_BY.format(row=holder[0]), MAX_MESSAGE_LENGTH)
+            if not claim.rekey(key):
+                holder = store.find(Query(receiver=row.receiver, idempotency_key=key))
+                message = text(
+                    _HELD_BY.format(row=holder[0] if holder else "?"), MAX_MESSAGE_LENGTH
+                )
                 claim.mark(Mark(PROCESSED, "", message, _type_of(event), _now()))
                 return Outcome(200, row_id)
-        return _run(claim, event, lambda value: entry.call(row, value), key)
+        return _run(claim, event, lambda value: entry.call(row, value))
 
 
 def _parse_again(claim: Claim, entry: Registration) -> object:

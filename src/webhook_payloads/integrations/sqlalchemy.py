@@ -354,11 +354,18 @@ class _Claim:
         }
         if mark.event_type is not None:
             values["event_type"] = mark.event_type
-        if mark.idempotency_key is not None:
-            values["idempotency_key"] = mark.idempotency_key
         self._connection.execute(
             update(deliveries).where(deliveries.c.id == self._row.id).values(values)
         )
+
+    def rekey(self, key: str) -> bool:
+        moved = update(deliveries).where(deliveries.c.id == self._row.id)
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(moved.values(idempotency_key=key))
+        except IntegrityError:  # another row of this receiver holds the key
+            return False
+        return True
 
 
 @overload

@@ -191,13 +191,10 @@ class _Claim:
         obj.last_error_message = mark.error_message
         if mark.event_type is not None:
             obj.event_type = mark.event_type
-        if mark.idempotency_key is not None:
-            obj.idempotency_key = mark.idempotency_key
         obj.processed_at = _to_db(mark.processed_at)
         obj.save(
             using=self._using,
             update_fields=[
-                "idempotency_key",
                 "status",
                 "attempts",
                 "last_error_type",
@@ -206,6 +203,16 @@ class _Claim:
                 "processed_at",
             ],
         )
+
+    def rekey(self, key: str) -> bool:
+        try:
+            with transaction.atomic(using=self._using):
+                moved = _model().objects.using(self._using).filter(pk=self._obj.pk)
+                moved.update(idempotency_key=key)
+        except IntegrityError:  # another row of this receiver holds the key
+            return False
+        self._obj.idempotency_key = key
+        return True
 
 
 def _row(obj: Delivery) -> Row:
