@@ -159,6 +159,28 @@ def test_nesting_deeper_than_any_parser_reads_is_refused() -> None:
         _value_end("[" * (deepest + 3) + "]" * (deepest + 3), 0)
 
 
+@pytest.mark.parametrize("depth", [3, 10, 500])
+def test_a_body_of_deep_brackets_is_refused_within_its_budget_of_steps(depth: int) -> None:
+    # Each bracket three deep or more costs a Python step: a megabyte of them would cost
+    # half a second of CPU before the signature is checked. Refused once the body's steps
+    # run out, wherever they are spent (one member or many).
+    unit = "[" * depth + "]" * depth + ","
+    hostile = '{"a":[' + unit * ((1 << 20) // len(unit)) + "1]}"
+    with pytest.raises(_MalformedError):
+        _scan(hostile.encode())
+    spread = ",".join(f'"k{n}":[{unit}1]' for n in range(200))
+    if depth * 200 > _signature._MAX_STEPS:
+        with pytest.raises(_MalformedError):
+            _scan(("{" + spread + "}").encode())
+
+
+def test_a_webhook_nesting_a_few_levels_fits_the_budget() -> None:
+    item = '{"Id":"1","Fields":{"Name":"A","Tags":[{"K":"v","L":[1,2]}]}}'
+    body = '{"EventCode":"X","EventBody":[' + ",".join([item] * 2000) + '],"Signature":"s"}'
+    members, _ = _scan(body.encode())
+    assert [member.key for member in members] == ["EventCode", "EventBody", "Signature"]
+
+
 # --- whole bodies, against the scan that decoded every value ---------------------------
 
 _KEY = re.compile(r'("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)

@@ -85,6 +85,19 @@ _MAX_DEPTH: Final = 512
 # before anything is verified, so an unsigned body of 100,000 tiny keys would cost most of a
 # second of CPU: past this many, the body is refused as not one of AndDone's.
 _MAX_MEMBERS: Final = 256
+# Brackets nested three deep or more cost one Python step each (about 0.4 us): a body of a
+# megabyte of them would cost half a second of CPU before anything is verified. AndDone's
+# bodies nest two or three levels and need a few steps; past this many, refused.
+_MAX_STEPS: Final = 1 << 14
+
+
+class _Budget:
+    """The Python steps one body's scan may still take (see ``_MAX_STEPS``)."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps = _MAX_STEPS
 
 
 class SignedContent(str, Enum):
@@ -219,18 +232,19 @@ class _Member(NamedTuple):
     value_end: int
 
 
-def _value_end(text: str, pos: int) -> int:
+def _value_end(text: str, pos: int, budget: _Budget | None = None) -> int:
     """Where the JSON value that starts at ``pos`` ends, found without decoding it.
 
     Raises:
         _MalformedError: No value starts at ``pos``, a string is not terminated, or a
-            bracket is not closed (or closed by the other kind, or nested too deep).
+            bracket is not closed (or closed by the other kind, or nested too deep), or
+            the body's ``budget`` of steps ran out.
     """
     first = text[pos : pos + 1]
     if first == '"':
         return _string_end(text, pos)
     if first in _CLOSING:
-        return _nested_end(text, pos)
+        return _nested_end(text, pos, _Budget() if budget is None else budget)
     scalar = _SCALAR.match(text, pos)
     if scalar is None:
         raise _MalformedError
@@ -251,13 +265,16 @@ def _string_end(text: str, pos: int) -> int:
         pos = end  # the chunk ended inside the string: go on from there
 
 
-def _nested_end(text: str, pos: int) -> int:
+def _nested_end(text: str, pos: int, budget: _Budget) -> int:
     """Where the object or array whose opening bracket is at ``pos`` ends."""
     # The closing bracket of each bracket open, innermost last. The first is taken here:
     # _FLAT would skip a shallow value whole, and the text after it with it.
     closers = [_CLOSING[text[pos]]]
     pos += 1
     while True:
+        budget.steps -= 1
+        if budget.steps < 0:
+            raise _MalformedError
         run = _FLAT.match(text, pos, pos + _CHUNK)
         if run is not None:  # always: the pattern matches the empty string too
             pos = run.end()
@@ -312,6 +329,7 @@ def _scan(body: bytes) -> tuple[list[_Member], int]:
     pos = opening.end()
     members: list[_Member] = []
     seen: set[str] = set()
+    budget = _Budget()
     if text.startswith("}", pos):
         pos += 1
     else:
@@ -325,7 +343,7 @@ def _scan(body: bytes) -> tuple[list[_Member], int]:
             seen.add(key)
             if len(seen) > _MAX_MEMBERS:
                 raise _MalformedError
-            value_end = _value_end(text, match.end())
+            value_end = _value_end(text, match.end(), budget)
             members.append(_Member(key, match.start(1), match.end(), value_end))
             separator = _SEPARATOR.match(text, value_end)
             if separator is None:
