@@ -17,11 +17,14 @@ import tomllib
 
 FRAMEWORKS = ("django", "flask", "fastapi", "starlette", "sqlalchemy")
 ERA_TOOLS = ["werkzeug==2.3.0", "httpx==0.24.1"]
+# The frameworks' anyio, at the lowest typing-extensions: anyio 4.16 needs typing-extensions
+# 4.16 (its sentinel), so with the library's lowest it cannot import, and neither can FastAPI.
+RUNTIME_ERA_TOOLS = ["anyio<4.16"]
 
 project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
 which = sys.argv[1] if len(sys.argv) > 1 else "runtime"
 if which == "runtime":
-    requirements, extra_pins = list(project["dependencies"]), []
+    requirements, extra_pins = list(project["dependencies"]), RUNTIME_ERA_TOOLS
 elif which == "frameworks":
     extras = project["optional-dependencies"]
     requirements = [r for name in FRAMEWORKS for r in extras[name]]
