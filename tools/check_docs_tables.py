@@ -32,8 +32,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from webhook_payloads.testing import providers
+
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("anddone", "mastercard", "mastercard_connect", "payscore", "payscore_v1")
+PAGES = tuple(sorted(providers()))  # each provider's page is docs/providers/<id>.md
 WIDTH = 1280
 MAX_SHOT_HEIGHT = 16_000  # what Chromium renders in one screenshot without tiling
 
