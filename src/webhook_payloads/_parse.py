@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from ._registry import Provider
 from ._types import DEFAULT_MAX_BODY_SIZE
@@ -207,7 +207,7 @@ def parse(
         and signature_scheme is None
         and type(provider) in _PROVIDER_TYPES
         and type(key) in _SECRET_TYPES
-        and (type(key) is not tuple or _exact_secrets(key))
+        and (type(key) is not tuple or _exact_secrets(cast("tuple[object, ...]", key)))
     ):
         by_secret = _DEFAULTS.get(provider)
         try:
@@ -251,7 +251,7 @@ def _keep(provider: str, key: object, webhook: Webhook[Any]) -> None:
 def _configured(  # noqa: PLR0917 - parse()'s options, in its order
     provider: str | Provider,
     secret: Any,
-    key: Any,
+    key: object,
     verify: bool,
     allow_unknown: bool,
     max_body_size: int,
@@ -260,7 +260,7 @@ def _configured(  # noqa: PLR0917 - parse()'s options, in its order
     """The ``Webhook`` for these options (``key`` is ``secret`` made hashable), cached."""
     options = (provider, key, verify, allow_unknown, max_body_size, scheme)  # pragma: no mutate
     # typed=True types the tuple of a rotation, not its secrets: those must be exact too.
-    cacheable = type(key) is not tuple or _exact_secrets(key)
+    cacheable = type(key) is not tuple or _exact_secrets(cast("tuple[object, ...]", key))
     try:
         if cacheable:
             return _webhook(*options)  # pragma: no mutate
