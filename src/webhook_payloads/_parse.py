@@ -271,14 +271,7 @@ def _configured(  # noqa: PLR0917 - parse()'s options, in its order
     # An unhashable option (a dict or a set as secret, say) cannot be a cache key, nor can a
     # rotation holding other types: building the Webhook uncached raises the
     # ConfigurationError that explains it.
-    return Webhook(
-        provider,
-        secret=secret,
-        verify=verify,
-        allow_unknown=allow_unknown,
-        max_body_size=max_body_size,
-        signature_scheme=scheme,
-    )
+    return _webhook.__wrapped__(provider, secret, verify, allow_unknown, max_body_size, scheme)
 
 
 def _exact_secrets(secrets: tuple[object, ...]) -> bool:

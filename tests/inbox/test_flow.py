@@ -599,6 +599,21 @@ def deliver_at(
     )
 
 
+def keep_as_invalid(
+    registered: Registration, body: bytes, headers: dict[str, str], handler: Handler
+) -> Outcome:
+    """Deliver as a library that did not know the event yet: kept ``invalid``, received now."""
+    return deliver(
+        registered,
+        parsed=PayloadError("Unknown to this version.", provider="payscore"),
+        body=body,
+        headers=dict(headers),
+        reference=None,
+        received_at=NOW,
+        call=handler,
+    )
+
+
 @pytest.mark.parametrize("offset", [0.0, 1.0, 299.0, 299.999])
 def test_an_event_that_happens_again_is_one_delivery_within_its_window(
     backend: Backend, offset: float
@@ -678,15 +693,7 @@ def test_an_invalid_row_that_parses_later_takes_its_event_key(backend: Backend) 
     handler = Handler(backend)
     registered = entry(backend, handler)
     body, headers = request()
-    kept = deliver(
-        registered,
-        parsed=PayloadError("Unknown to this version.", provider="payscore"),
-        body=body,
-        headers=dict(headers),
-        reference=None,
-        received_at=NOW,
-        call=handler,
-    )
+    kept = keep_as_invalid(registered, body, headers, handler)
     assert kept.status == 202
 
     assert replay(backend.store, Query(statuses=[INVALID])).processed == 1
@@ -704,15 +711,7 @@ def test_an_invalid_row_whose_event_another_row_holds_is_not_processed_again(
     handler = Handler(backend)
     registered = entry(backend, handler)
     body, headers = request()
-    kept = deliver(
-        registered,
-        parsed=PayloadError("Unknown to this version.", provider="payscore"),
-        body=body,
-        headers=dict(headers),
-        reference=None,
-        received_at=NOW,
-        call=handler,
-    )
+    kept = keep_as_invalid(registered, body, headers, handler)
     # After the upgrade, the provider's copy arrives before the replay: processed on its row.
     copy = deliver_at(registered, body, headers, handler, NOW + timedelta(minutes=1))
     assert copy.ran
@@ -822,15 +821,7 @@ def test_a_copy_arriving_while_an_invalid_row_is_replayed_is_a_repeat(backend: B
 
             connections.close_all()
 
-    kept = deliver(
-        registered,
-        parsed=PayloadError("Unknown to this version.", provider="payscore"),
-        body=body,
-        headers=dict(headers),
-        reference=None,
-        received_at=NOW,
-        call=handler,
-    )
+    kept = keep_as_invalid(registered, body, headers, handler)
 
     summary = replay(backend.store, Query(statuses=[INVALID]))
     threads[0].join(timeout=30)
