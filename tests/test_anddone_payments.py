@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from webhook_payloads import (
@@ -23,6 +23,7 @@ from webhook_payloads import (
     to_json,
 )
 from webhook_payloads._samples import sample_body, sample_names
+from webhook_payloads.anddone._money import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 from webhook_payloads.anddone import (
     DATETIME_FORMAT,
     ChargebackEventBody,
@@ -562,10 +563,41 @@ def test_the_amount_messages_state_the_bounds_enforced() -> None:
     assert stated == "at most {} digits before the point and {} after".format(*bounds)
 
 
-@pytest.mark.parametrize("text", ["12345678901234567.89", '"12345678901234567.89"', "125.50"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345678901234567.89",
+        '"12345678901234567.89"',
+        "125.50",
+        "21.345678901234568e+16",  # found by fuzzing: was written back as "2.1...E+17"
+        "-1.2345678E-3",
+    ],
+)
 def test_exact_amounts_survive_dumps_and_queues(text: str) -> None:
     wire = body_of("TransactionChargeback", {"Amount": 0})
     event = parse("anddone", wire.replace('"Amount": 0', f'"Amount": {text}'), verify=False)
     assert from_json(to_json(event)) == event
     again = parse("anddone", event.model_dump_json(by_alias=True), verify=False)
     assert again.event_body.amount == event.event_body.amount == Decimal(text.strip('"'))
+
+
+@given(
+    # Any digits, and often 17 of them: more than a double holds, so written back as text.
+    st.integers(1, 10**17 - 1) | st.integers(10**16, 10**17 - 1),
+    st.integers(-MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS - 1),
+    st.booleans(),
+)
+def test_an_amount_sent_in_exponent_form_within_the_bounds_survives_dumps(
+    digits: int, exponent: int, negative: bool
+) -> None:
+    # The number as a sender's JSON library may write it: digits, then an exponent.
+    amount = Decimal(f"{'-' if negative else ''}{digits}E{exponent}")
+    assume(amount.adjusted() < MAX_INTEGER_DIGITS)
+    wire = body_of("TransactionChargeback", {"Amount": 0})
+    event = parse("anddone", wire.replace('"Amount": 0', f'"Amount": {amount:e}'), verify=False)
+    assert event.event_body.amount == amount
+    assert from_json(to_json(event)) == event
+    dumped = event.model_dump_json(by_alias=True)
+    again = parse("anddone", dumped, verify=False)
+    assert again == event
+    assert again.model_dump_json(by_alias=True) == dumped

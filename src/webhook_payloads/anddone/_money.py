@@ -87,9 +87,10 @@ def _amount(value: object) -> object:
 
 def _as_json(value: Decimal) -> float | str:
     # AndDone sends amounts as JSON numbers: written back as one when a float holds the
-    # value exactly, else as text (which parse() reads back to the same Decimal).
+    # value exactly, else as plain decimal text, which parse() reads back to the same
+    # Decimal (str() would write an amount sent as 21.3e+16 as "2.13E+17", text it refuses).
     number = float(value)
-    return number if Decimal(repr(number)) == value else str(value)
+    return number if Decimal(repr(number)) == value else format(value, "f")
 
 
 Money: TypeAlias = Annotated[
