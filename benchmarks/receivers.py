@@ -244,12 +244,15 @@ def frameworks(fastapi_def: bool = False) -> list[Framework]:
     return found
 
 
-def in_process(rounds: int, batch: int, *, smoke: bool) -> bool:
-    """Measure and print every framework's ratio; whether every target was met."""
+def in_process(rounds: int, batch: int, *, smoke: bool, only: str = "") -> bool:
+    """Measure and print every framework's ratio; whether every target was met.
+
+    ``only`` keeps the frameworks whose name contains it (any case).
+    """
     print(f"in-process: {rounds} rounds of {batch} requests per view, gc on")
     print(f"{'framework':54} {'bare':>8} {'expert-bare':>12} {'library-bare':>13} {'ratio':>7}")
     met = True
-    found = frameworks(fastapi_def=True)
+    found = [f for f in frameworks(fastapi_def=True) if only.lower() in f.name.lower()]
     for framework in found:
         framework.check()
         for key in framework.calls:
@@ -454,8 +457,11 @@ def _python_load(port: int, route: str, seconds: float, connections: int) -> flo
     return sum(counts) / (time.monotonic() - start)
 
 
-def servers(rounds: int, seconds: float, connections: int) -> bool:
-    """Measure and print the throughput ratios; whether every target was met."""
+def servers(rounds: int, seconds: float, connections: int, only: str = "") -> bool:
+    """Measure and print the throughput ratios; whether every target was met.
+
+    ``only`` keeps the frameworks whose name contains it (any case).
+    """
     folder = tempfile.mkdtemp(prefix="receivers-bench-")
     script = _wrk_script(folder) if shutil.which("wrk") else None
     client = "wrk -t1" if script else "a Python client"
@@ -468,6 +474,8 @@ def servers(rounds: int, seconds: float, connections: int) -> bool:
     started: dict[str, Server] = {}
     try:
         for name, (kind, app, route) in SERVERS.items():
+            if only.lower() not in name.lower():
+                continue
             server = started.get(app) or Server(kind, app)
             started[app] = server
             ratios: list[float] = []
@@ -507,13 +515,17 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=400, help="requests per view and round")
     parser.add_argument("--seconds", type=float, default=3.0, help="per load run (--servers)")
     parser.add_argument("--connections", type=int, default=8, help="(--servers)")
+    parser.add_argument("--only", default="", help="frameworks whose name contains this")
     options = parser.parse_args()
     if options.smoke:
         in_process(2, 20, smoke=True)
         return 0
     if options.servers:
-        return 0 if servers(options.rounds or 6, options.seconds, options.connections) else 1
-    return 0 if in_process(options.rounds or 40, options.batch, smoke=False) else 1
+        rounds = options.rounds or 6
+        met = servers(rounds, options.seconds, options.connections, options.only)
+        return 0 if met else 1
+    met = in_process(options.rounds or 40, options.batch, smoke=False, only=options.only)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from webhook_payloads import (
     to_json,
 )
 from webhook_payloads._samples import sample_body, sample_names
-from webhook_payloads.anddone._money import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 from webhook_payloads.anddone import (
     DATETIME_FORMAT,
     ChargebackEventBody,
@@ -47,6 +46,7 @@ from webhook_payloads.anddone import (
     read_datetime,
     sign,
 )
+from webhook_payloads.anddone._money import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS
 from webhook_payloads.testing import build_request, event_types
 
 PAYLOADS = Path(__file__).parent / "payloads" / "anddone"

@@ -384,11 +384,73 @@ def test_the_handler_can_read_the_body_and_headers_again() -> None:
         from flask import request
 
         seen.append((request.get_data(), request.headers.get("X-Tenant")))
+        assert request.get_json() == json.loads(body)
+        assert request.data == body
 
     body, headers = signed("payscore", "REPORT_READY")
     response = app.test_client().post("/hook", data=body, headers={**headers, "X-Tenant": "a"})
     assert response.status_code == 200
     assert seen == [(body, "a")]
+
+
+class _Trickle(io.BytesIO):
+    """A WSGI input that hands over at most 7 bytes a read, as a slow socket may."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(7 if size is None or size < 0 else min(size, 7))
+
+
+def _run(app: Flask, body: bytes, headers: dict[str, str], **environ: Any) -> tuple[int, bytes]:
+    built = EnvironBuilder(path="/hook", method="POST", headers=headers, data=body)
+    wsgi = built.get_environ()
+    wsgi.update(environ)
+    app_iter, status, _ = run_wsgi_app(app, wsgi, buffered=True)
+    return int(status.split()[0]), b"".join(app_iter)
+
+
+def _recording_app(seen: list[WebhookEvent]) -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/hook")
+    @webhook_handler("payscore", secret=SECRET)
+    def hook(event: WebhookEvent) -> None:
+        seen.append(event)
+
+    return app
+
+
+def test_a_body_that_arrives_in_small_reads_is_read_whole() -> None:
+    seen: list[WebhookEvent] = []
+    body, headers = signed("payscore", "REPORT_READY")
+    status, _ = _run(_recording_app(seen), body, headers, **{"wsgi.input": _Trickle(body)})
+    assert status == 200
+    assert seen == [parse("payscore", body, headers, secret=SECRET)]
+
+
+def test_a_body_shorter_than_its_length_is_a_400_and_reaches_no_handler() -> None:
+    # The client left mid-body: answered as Werkzeug's own stream answers it.
+    seen: list[WebhookEvent] = []
+    body, headers = signed("payscore", "REPORT_READY")
+    short = {"wsgi.input": io.BytesIO(body[:-5]), "CONTENT_LENGTH": str(len(body))}
+    status, _ = _run(_recording_app(seen), body, headers, **short)
+    assert status == 400
+    assert seen == []
+
+
+def test_flask_max_content_length_is_honoured_before_the_body_is_read() -> None:
+    seen: list[WebhookEvent] = []
+    app = _recording_app(seen)
+    body, headers = signed("payscore", "REPORT_READY")
+    app.config["MAX_CONTENT_LENGTH"] = len(body) - 1
+    untouched = io.BytesIO(body)
+    status, answer = _run(app, body, headers, **{"wsgi.input": untouched})
+    assert status == 413
+    assert json.loads(answer) == {"error": "webhook body too large"}
+    assert untouched.tell() == 0
+    assert seen == []
+    app.config["MAX_CONTENT_LENGTH"] = len(body)
+    assert _run(app, body, headers)[0] == 200
+    assert len(seen) == 1
 
 
 def test_an_app_that_changes_ensure_sync_has_it_asked_for_plain_handlers_too() -> None:
