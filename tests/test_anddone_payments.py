@@ -535,6 +535,7 @@ def test_amounts_sent_as_numbers_are_read_from_their_text(text: str, exact: str)
         '"1.12345678901"',  # 11 after it
         "0.10000000000000001",  # a double reads it as 0.1
         "1e-400",  # a double reads it as 0.0
+        "1e-4" + "0" * 150,  # an exponent beyond what a Decimal holds (found by fuzzing)
         "1234567890123456789",
         "1e18",
     ],

@@ -129,6 +129,14 @@ def _money_fields(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _number(text: str) -> Decimal | None:
+    """The JSON number ``text`` as a ``Decimal``, or ``None`` if its exponent is beyond one."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: 1e-400000000000000000000, say
+        return None
+
+
 def read_amounts(data: bytes, event: Any) -> Any:
     """``event`` with each amount its body sent as a JSON number read from that number's text.
 
@@ -161,8 +169,8 @@ def read_amounts(data: bytes, event: Any) -> Any:
     for name, wire in fields:
         text = members.get(wire)
         if isinstance(text, _SentAsNumber):
-            amount = Decimal(text)
-            if not _within_bounds(amount):
+            amount = _number(text)
+            if amount is None or not _within_bounds(amount):
                 raise PayloadValidationError(
                     provider="anddone",
                     known_names=get_spec("anddone").field_names,
