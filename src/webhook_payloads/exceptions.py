@@ -137,11 +137,13 @@ class BodyTooLargeError(PayloadError):
 
     http_status: ClassVar[int] = 413
 
-    def __init__(self, *, provider: str | None, size: int, limit: int) -> None:
-        """Create the error from the body's size and the limit."""
+    def __init__(
+        self, *, provider: str | None, size: int, limit: int, setting: str = "max_body_size"
+    ) -> None:
+        """Create the error from the body's size and the limit (``setting`` names the limit)."""
         super().__init__(
             f"Webhook body of {size} bytes exceeds the limit of {limit} bytes; "
-            "raise max_body_size if the provider really sends bodies this large.",
+            f"raise {setting} if the provider really sends bodies this large.",
             provider=provider,
         )
         self.size: int = size

@@ -831,3 +831,36 @@ def test_a_copy_arriving_while_an_invalid_row_is_replayed_is_a_repeat(backend: B
     assert (copied.status, copied.row_id, copied.ran) == (200, kept.row_id, False)
     assert len(handler.calls) == 1
     assert [row.status for row in backend.rows()] == [PROCESSED]
+
+
+def test_a_handler_failing_in_a_replay_is_logged_with_its_traceback(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The row keeps the exception's type only (its message may hold personal data): the
+    # traceback must reach the log, where no framework is there to write it.
+    handler = Handler(backend, fail=KeyError("account 12345678"))
+    registered = entry(backend, handler)
+    first = send(registered, *request(), handler)
+    caplog.clear()
+
+    summary = replay(backend.store, Query(statuses=[FAILED]))
+
+    assert summary.failed == 1
+    [record] = [r for r in caplog.records if "marked failed" in r.getMessage()]
+    assert record.levelname == "ERROR"
+    assert f"stored webhook {first.row_id} " in record.getMessage()
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], KeyError)
+
+
+def test_a_handler_raising_a_webhook_error_in_a_replay_is_not_logged_as_a_crash(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = Handler(backend, fail=PayloadError("The handler refused it.", provider="payscore"))
+    registered = entry(backend, handler)
+    send(registered, *request(), handler)
+    caplog.clear()
+
+    replay(backend.store, Query(statuses=[FAILED]))
+
+    assert not [r for r in caplog.records if "marked failed" in r.getMessage()]

@@ -437,7 +437,9 @@ def test_a_body_shorter_than_its_length_is_a_400_and_reaches_no_handler() -> Non
     assert seen == []
 
 
-def test_flask_max_content_length_is_honoured_before_the_body_is_read() -> None:
+def test_flask_max_content_length_is_honoured_before_the_body_is_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     seen: list[WebhookEvent] = []
     app = _recording_app(seen)
     body, headers = signed("payscore", "REPORT_READY")
@@ -448,6 +450,9 @@ def test_flask_max_content_length_is_honoured_before_the_body_is_read() -> None:
     assert json.loads(answer) == {"error": "webhook body too large"}
     assert untouched.tell() == 0
     assert seen == []
+    # The log names the limit that applied: Flask's, not the receiver's max_body_size.
+    assert "raise Flask's MAX_CONTENT_LENGTH" in caplog.text
+    assert "raise max_body_size" not in caplog.text
     app.config["MAX_CONTENT_LENGTH"] = len(body)
     assert _run(app, body, headers)[0] == 200
     assert len(seen) == 1
@@ -490,3 +495,37 @@ def test_a_content_length_that_is_no_number_is_read_as_werkzeug_reads_it() -> No
     _, status, _ = run_wsgi_app(make_app(), environ, buffered=True)
     assert int(status.split()[0]) == 401
     assert RECEIVED == []
+
+
+def test_the_handler_can_read_a_chunked_body_again() -> None:
+    # A chunked body is read by the receiver as it arrives; the handler still gets it from
+    # request.get_data() and request.get_json() (else it would see b"" and answer 400).
+    app = Flask(__name__)
+    seen: list[bytes] = []
+
+    @app.post("/hook")
+    @webhook_handler("payscore", secret=SECRET)
+    def hook(event: WebhookEvent) -> None:
+        from flask import request
+
+        seen.append(request.get_data())
+        assert request.get_json() == json.loads(seen[0])
+
+    body, headers = signed("payscore", "REPORT_READY")
+    status, _ = _post_chunked(app, "/hook", io.BytesIO(body), headers)
+    assert status.startswith("200")
+    assert seen == [body]
+
+
+def test_a_chunked_body_over_flask_max_content_length_gets_the_receivers_413() -> None:
+    seen: list[WebhookEvent] = []
+    app = _recording_app(seen)
+    body, headers = signed("payscore", "REPORT_READY")
+    app.config["MAX_CONTENT_LENGTH"] = len(body) - 1
+    status, answer = _post_chunked(app, "/hook", io.BytesIO(body), headers)
+    assert status.startswith("413")
+    assert json.loads(answer) == {"error": "webhook body too large"}
+    assert seen == []
+    app.config["MAX_CONTENT_LENGTH"] = len(body)
+    assert _post_chunked(app, "/hook", io.BytesIO(body), headers)[0].startswith("200")
+    assert len(seen) == 1

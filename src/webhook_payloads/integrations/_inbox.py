@@ -576,7 +576,17 @@ def process(store: Store, row_id: int, *, skip_locked: bool = True) -> Outcome:
                 )
                 claim.mark(Mark(PROCESSED, "", message, _type_of(event), _now()))
                 return Outcome(200, row_id)
-        return _run(claim, event, lambda value: entry.call(row, value))
+        outcome = _run(claim, event, lambda value: entry.call(row, value))
+    if outcome.error is not None and not isinstance(outcome.error, WebhookError):
+        # No framework is there to log it (a replay, a worker's task, the admin action): the
+        # row keeps only the exception's type, so its traceback goes to the log here.
+        logger.error(
+            "The handler of stored webhook %d (%s) failed; the row is marked failed",
+            row_id,
+            row.receiver,
+            exc_info=outcome.error,
+        )
+    return outcome
 
 
 def _parse_again(claim: Claim, entry: Registration) -> object:

@@ -130,31 +130,35 @@ _ENSURE_SYNC: Final = Flask.ensure_sync
 
 
 def _read_undeclared(receiver: Receiver, req: Request) -> bytes:
-    # A chunked body has no Content-Length to check first (Werkzeug hands it over only when
-    # the server marks the input terminated): count it as it is read, so that a client
-    # streaming gigabytes is refused at the limit, not after all of it is in memory. (The
-    # stream is then consumed: the view cannot call request.get_data() again.)
-    # A WSGI stream's read(n) waits for n bytes: never ask for more than one byte past the
-    # limit, so that a body over it is refused as soon as that much has arrived.
+    # A chunked body has no Content-Length to check first (the server marks the input
+    # terminated, so it ends there): count it as it is read, so that a client streaming
+    # gigabytes is refused at the limit (the receiver's, or Flask's if lower), not after all
+    # of it is in memory. A WSGI stream's read(n) waits for n bytes: never ask for more than
+    # one byte past the limit, so that a body over it is refused as soon as that much arrived.
+    limit, setting = _limit(receiver, req)
     chunks: list[bytes] = []
     size = 0
-    stream = req.stream
-    while chunk := stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
+    stream = req.environ["wsgi.input"]
+    while chunk := stream.read(min(_PIECE, limit + 1 - size)):
         size += len(chunk)
-        receiver.check_length(size)
+        if size > limit:
+            raise BodyTooLargeError(
+                provider=receiver.provider, size=size, limit=limit, setting=setting
+            )
         chunks.append(chunk)
-    return b"".join(chunks)
+    return _keep(req, b"".join(chunks))
 
 
 def _read_declared(receiver: Receiver, req: Request, declared: int) -> bytes:
     # What request.get_data() does for a body of declared length, without the guarded stream
-    # Werkzeug builds around the input for it (about 7 us a request): Flask's own limit
-    # (MAX_CONTENT_LENGTH, or the request's max_content_length) is checked first, the input
-    # read up to the declared length, and the bytes kept where request.get_data() (and so
-    # request.data and request.get_json()) finds them, for the handler to read again.
-    limit = req.max_content_length
-    if limit is not None and declared > limit:
-        raise BodyTooLargeError(provider=receiver.provider, size=declared, limit=limit)
+    # Werkzeug builds around the input for it (about 7 us a request): Flask's own limit is
+    # checked first (the receiver's was checked on the declared length already), then the
+    # input read up to the declared length.
+    limit, setting = _limit(receiver, req)
+    if declared > limit:
+        raise BodyTooLargeError(
+            provider=receiver.provider, size=declared, limit=limit, setting=setting
+        )
     stream = req.environ["wsgi.input"]
     chunks = [stream.read(declared)]
     size = len(chunks[0])
@@ -163,7 +167,20 @@ def _read_declared(receiver: Receiver, req: Request, declared: int) -> bytes:
         size += len(chunk)
     if size < declared:
         raise ClientDisconnected  # as Werkzeug's stream does: the client left mid-body (400)
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return _keep(req, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def _limit(receiver: Receiver, req: Request) -> tuple[int, str]:
+    """The lower of the receiver's limit and Flask's (``MAX_CONTENT_LENGTH``), and its name."""
+    flask_limit = req.max_content_length  # the app's MAX_CONTENT_LENGTH, or the request's own
+    if flask_limit is not None and flask_limit < receiver.max_body_size:
+        return flask_limit, "Flask's MAX_CONTENT_LENGTH"
+    return receiver.max_body_size, "max_body_size"
+
+
+def _keep(req: Request, body: bytes) -> bytes:
+    # Left where request.get_data() (and so request.data and request.get_json()) looks
+    # first, for the handler to read the body again: the input itself is consumed.
     setattr(req, "_cached_data", body)  # noqa: B010 - Werkzeug's get_data() cache, not typed
     return body
 
