@@ -36,6 +36,7 @@ from ._inbox import ReceiverInbox, Store, check_defer
 from ._openapi import register
 from ._receiver import (
     KEPT,
+    OFFLOAD_SIZE,
     Answer,
     InvalidHandler,
     Receiver,
@@ -177,7 +178,11 @@ class WebhookDependency(Generic[EventT_co]):
             _raise(receiver.refuse(error))
         if self._inbox is not None:
             return cast("EventT_co", await self._deliver(start, body, request))
-        result = await receiver.parse_async(start, body, headers, _OFFLOAD)
+        if receiver.on_invalid is None and len(body) <= OFFLOAD_SIZE:
+            # Nothing to await (no keeper, a body parsed in microseconds): parsed right here.
+            result = receiver.parse(start, body, headers)
+        else:
+            result = await receiver.parse_async(start, body, headers, _OFFLOAD)
         if isinstance(result, Answer):
             # A dependency can end the request only by raising, even with a success (202).
             _raise(result)
