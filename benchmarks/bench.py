@@ -1029,6 +1029,7 @@ def scaling(
     for label, make, expert, library in cases:
         mine = Series(f"webhook_payloads: {label}")
         theirs = Series(f"expert: {label}") if expert else None
+        last_ratio = math.nan  # the largest body's median per-pair ratio, library / expert
         for size in sizes:
             body = _grow(make, size)
             run = library(body)
@@ -1037,6 +1038,7 @@ def scaling(
                 theirs.sizes.append(len(body))
                 theirs.seconds.append(statistics.median(timing.baseline))
                 mine_seconds = statistics.median(timing.candidate)
+                last_ratio = timing.ratio
             else:
                 run()
                 n = _calibrate(run, sample_seconds)
@@ -1057,7 +1059,7 @@ def scaling(
                     "s",
                     theirs.seconds[-1],
                     mine.seconds[-1],
-                    mine.seconds[-1] / theirs.seconds[-1],
+                    last_ratio,
                     # Judged for Mastercard, as the issue sets it; Payscore's is reported.
                     target=1.10 if name == "mastercard" else None,
                 )
@@ -1160,7 +1162,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs, sample, runs, sizes, scale_pairs = 3, 0.002, 2, (200, 16 << 10, 1 << 20), 1
         held = 2_000
     else:
-        pairs, sample, runs, sizes, scale_pairs = 61, 0.02, 30, SIZES, 5
+        pairs, sample, runs, sizes, scale_pairs = 61, 0.02, 30, SIZES, 15
         held = 100_000
     print("webhook_payloads benchmark" + (" (SMOKE: figures not meaningful)" if args.smoke else ""))
     for line in _environment():

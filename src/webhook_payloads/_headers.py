@@ -41,6 +41,8 @@ def header_value(headers: Headers | None, header: HeaderName) -> str | None:
     try:
         get = getattr(headers, "get", None)
         value = None if get is None else get(header.name)
+        if type(value) is str:  # what nearly every request finds: the documented spelling
+            return value
         if value is None and get is not None:
             value = get(header.lower)
         if value is None:

@@ -227,7 +227,7 @@ class HexHeaderScheme:
             ConfigurationError: ``scheme`` is given: this provider has only one.
         """
         self._refuse_scheme(scheme)
-        return _HexHeaderCheck(self.provider, HeaderName(self.header), keys)
+        return _HexHeaderCheck(self.provider, HeaderName(self.header), keys).check
 
     def sign_request(
         self, body: bytes, key: bytes, scheme: object | None
@@ -271,7 +271,8 @@ class _HexHeaderCheck:
         self._header = header
         self._keys = tuple(HmacKey(key) for key in keys)
 
-    def __call__(self, body: bytes, headers: Headers | None) -> None:
+    def check(self, body: bytes, headers: Headers | None) -> None:
+        """Raise :class:`SignatureError` unless ``headers`` sign ``body`` under a key."""
         text = header_value(headers, self._header)
         if text is None:
             raise SignatureError(
@@ -282,7 +283,8 @@ class _HexHeaderCheck:
             )
         # Decoded, so upper- and lower-case hex are one value. fromhex() skips spaces
         # between pairs: 64 characters that hold one decode to fewer than 32 bytes.
-        text = text.strip()
+        if len(text) != _HEX_SIZE:
+            text = text.strip()
         received = b""  # pragma: no mutate
         if len(text) == _HEX_SIZE:
             try:
