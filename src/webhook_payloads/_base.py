@@ -92,12 +92,17 @@ class _NumberAsText:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        """Strict ``str``, else a strict ``int`` or finite ``float`` turned into text."""
+        """A strict ``int`` turned into text, else a strict ``str``, else a finite ``float``.
+
+        The integer comes first because it is what the providers' examples send: each
+        choice that fails before the match costs pydantic-core an error it then discards.
+        Strict choices take disjoint inputs, so the order changes nothing that is accepted.
+        """
         as_text = core_schema.str_schema(coerce_numbers_to_str=True)
         return core_schema.union_schema(
             [
-                core_schema.str_schema(strict=True),
                 core_schema.chain_schema([core_schema.int_schema(strict=True), as_text]),
+                core_schema.str_schema(strict=True),
                 core_schema.chain_schema(
                     [core_schema.float_schema(strict=True, allow_inf_nan=False), as_text]
                 ),
