@@ -864,3 +864,33 @@ def test_a_handler_raising_a_webhook_error_in_a_replay_is_not_logged_as_a_crash(
     replay(backend.store, Query(statuses=[FAILED]))
 
     assert not [r for r in caplog.records if "marked failed" in r.getMessage()]
+
+
+def test_a_handler_that_returns_a_coroutine_has_not_run_and_its_row_is_failed(
+    backend: Backend,
+) -> None:
+    # An async def under a decorator that does not keep it a coroutine function looks like
+    # a plain function: what it returns is a coroutine that never ran. Marking the row
+    # processed would lose the delivery: every copy the provider sends again is a repeat.
+    ran: list[object] = []
+
+    async def handle(event: object) -> None:
+        ran.append(event)
+
+    def traced(event: object) -> object:  # what a tracing or retry decorator does
+        return handle(event)
+
+    registered = entry(backend, traced)
+    body, headers = request()
+
+    outcome = send(registered, body, headers, traced)
+
+    assert (outcome.status, outcome.ran) == (500, True)
+    assert isinstance(outcome.error, TypeError)
+    assert "async def" in str(outcome.error)
+    [row] = backend.rows()
+    assert (row.status, row.last_error_type) == (FAILED, "TypeError")
+    assert ran == []
+    again = send(registered, body, headers, traced)  # the provider's next copy is not a repeat
+    assert (again.status, again.ran) == (500, True)
+    assert [row.status for row in backend.rows()] == [FAILED]

@@ -4,6 +4,7 @@ No "from __future__ import annotations" here: FastAPI resolves the endpoints' an
 time, and the dependencies they name are local variables.
 """
 
+import functools
 import threading
 import uuid
 from typing import Annotated, Any
@@ -186,6 +187,36 @@ def test_an_async_handler_runs_on_the_loop_once_and_replays_without_one(hooks: H
     summary = hooks.inbox.replay(status="failed")
     assert (summary.selected, summary.processed) == (1, 1)
     assert len(calls) == 4
+
+
+def test_an_async_handler_under_a_plain_decorator_is_never_marked_processed(
+    hooks: Hooks,
+) -> None:
+    # functools.wraps around "return handler(event)" hides the async def: what the wrapper
+    # returns is a coroutine that never ran, so the row is failed and the answer 500.
+    app = FastAPI()
+    calls: list[str] = []
+    dependency = webhook_event("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)
+
+    async def handle(event: WebhookEvent) -> None:
+        calls.append(event.event_type)
+
+    @functools.wraps(handle)
+    def traced(event: WebhookEvent) -> Any:
+        return handle(event)
+
+    dependency.handler(traced)
+
+    @app.post("/hooks")
+    def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
+        pass
+
+    client = TestClient(app)
+    body, headers = signed("payscore", "REPORT_READY")
+    assert client.post("/hooks", content=body, headers=headers).status_code == 500
+    assert client.post("/hooks", content=body, headers=headers).status_code == 500
+    assert calls == []
+    assert [row.status for row in hooks.rows()] == ["failed"]
 
 
 def test_a_dependency_with_an_inbox_needs_its_handler(hooks: Hooks) -> None:

@@ -178,6 +178,32 @@ def test_an_async_handler_runs_once(hooks: Hooks) -> None:
     assert calls == ["REPORT_READY"]
 
 
+class _AsyncCallable:
+    """A handler object whose ``__call__`` is an ``async def``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def __call__(self, event: WebhookEvent) -> None:
+        self.calls.append(event.event_type)
+
+
+def test_an_object_with_an_async_call_runs_once(hooks: Hooks) -> None:
+    app = Flask("async_object_hooks")
+    handler = _AsyncCallable()
+    app.post("/hooks")(
+        webhook_handler("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)(
+            handler
+        )
+    )
+    request = signed("payscore", "REPORT_READY")
+    for _ in range(2):
+        answer = app.test_client().post("/hooks", data=request[0], headers=request[1])
+        assert answer.status_code == 200
+    assert handler.calls == ["REPORT_READY"]
+    assert [row.status for row in hooks.rows()] == ["processed"]
+
+
 def test_inbox_and_on_invalid_together_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="on_invalid and inbox"):
 

@@ -32,6 +32,7 @@ application's log (the framework logs the exception it re-raises), never in the 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -50,7 +51,7 @@ from ..exceptions import (
     UnknownEventError,
     WebhookError,
 )
-from ._receiver import Answer, Receiver, Start
+from ._receiver import Answer, Receiver, Start, close
 
 if TYPE_CHECKING:
     from .._types import Headers
@@ -518,7 +519,7 @@ def _run(claim: Claim, event: object, call: Callable[[object], object]) -> Outco
         return Outcome(200, row.id)
     try:
         with claim.savepoint():
-            result = call(event)
+            result = _completed(call(event))
     except Exception as error:  # noqa: BLE001 - any failure of the user's handler is kept on the row
         error_type, message = error_text(error)
         claim.mark(Mark(FAILED, error_type, message))
@@ -526,6 +527,22 @@ def _run(claim: Claim, event: object, call: Callable[[object], object]) -> Outco
         return Outcome(status, row.id, error=error, ran=True)
     claim.mark(Mark(PROCESSED, event_type=_type_of(event), processed_at=_now()))
     return Outcome(200, row.id, result=result, ran=True)
+
+
+# A handler that looks like a plain function but returns a coroutine (an async def under a
+# decorator that does not mark it) has not run: the row is failed, never marked processed.
+_AWAITABLE: Final = (
+    "The webhook handler returned an awaitable instead of running: declare it async def "
+    "(a decorator around it must keep it a coroutine function, see inspect.markcoroutinefunction)."
+)
+
+
+def _completed(result: object) -> object:
+    """What the handler returned, unless it is an awaitable: then the handler has not run."""
+    if inspect.isawaitable(result):
+        close(result)
+        raise TypeError(_AWAITABLE)
+    return result
 
 
 def _type_of(event: object) -> str:

@@ -340,7 +340,7 @@ class Receiver:
                 )
             self.check_can_keep("on_invalid")
         self.on_invalid: InvalidHandler | None = on_invalid
-        self._async_keeper = on_invalid is not None and _is_async(on_invalid)
+        self._async_keeper = on_invalid is not None and is_async(on_invalid)
         self._named = name is not None
 
     @property
@@ -680,7 +680,7 @@ class Receiver:
             return self._not_kept()
         if inspect.isawaitable(result):
             # Declared as a plain function, yet it gave a coroutine: nothing was kept.
-            _close(result)
+            close(result)
             logger.error(
                 "on_invalid returned an awaitable for a webhook from %s, which a sync view "
                 "cannot await: nothing was kept (answered 500).",
@@ -718,14 +718,15 @@ class Receiver:
         return Answer(500, NOT_KEPT)
 
 
-def _is_async(function: Callable[..., object]) -> bool:
+def is_async(function: Callable[..., object]) -> bool:
     """Whether ``function`` (or the ``__call__`` of an object) is an ``async def``."""
     return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
         getattr(function, "__call__", None)  # noqa: B004 - the method itself is inspected
     )
 
 
-def _close(result: object) -> None:
+def close(result: object) -> None:
+    """Close ``result`` when it is a coroutine that will not be awaited."""
     if inspect.iscoroutine(result):
         result.close()  # no "coroutine was never awaited" warning: it is refused instead
 

@@ -56,6 +56,7 @@ from ._receiver import (
     SecretSource,
     Start,
     StoreReceiverOptions,
+    is_async,
     logger,
 )
 
@@ -525,7 +526,7 @@ def _settings() -> object | None:
 def _plain(handler: Callable[..., Any]) -> Callable[..., Any]:
     # An async def handler runs to completion in the view's (or the command's) thread,
     # inside the row's transaction; Flask views are sync, so no event loop runs there.
-    if not inspect.iscoroutinefunction(handler):
+    if not is_async(handler):
         return handler
     return lambda *args: asyncio.run(handler(*args))
 

@@ -23,7 +23,6 @@ short detail; anything but POST gets 405.
 # run time and must see the real Request class, not a string.
 
 import asyncio
-import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
@@ -43,6 +42,7 @@ from ._receiver import (
     SecretSource,
     Start,
     StoreReceiverOptions,
+    is_async,
     logger,
     refusal,
 )
@@ -231,14 +231,14 @@ _HANDLER_FAILED: Final = "webhook handler failed"
 def _in_worker_thread(function: Callable[..., Any]) -> Callable[..., Any]:
     # The flow runs in a worker thread: an async def handler goes back to the event loop
     # for its run, and the thread waits for it while holding the row.
-    if not inspect.iscoroutinefunction(function):
+    if not is_async(function):
         return function
     return lambda *args: anyio.from_thread.run(function, *args)
 
 
 def _outside_loop(function: Callable[..., Any]) -> Callable[..., Any]:
     # Replay and workers call the handler with no event loop running.
-    if not inspect.iscoroutinefunction(function):
+    if not is_async(function):
         return function
     return lambda *args: asyncio.run(function(*args))
 

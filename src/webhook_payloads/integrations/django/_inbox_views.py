@@ -12,7 +12,6 @@ they are inside the savepoint too.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -26,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ...exceptions import ConfigurationError, WebhookError
 from .._inbox import Outcome, ReceiverInbox, Row, Store
-from .._receiver import SECRETS_SETTING, Answer, Receiver, Start
+from .._receiver import SECRETS_SETTING, Answer, Receiver, Start, is_async
 from ._views import RECEIVER_ATTRIBUTE
 
 __all__ = ["PROCESS_DELIVERY", "inbox_view"]
@@ -84,8 +83,8 @@ def inbox_view(
         store = inbox  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
     if defer is not None and isinstance(store, Inbox) and _is_process_delivery(defer):
         defer = _on_database(defer, store)
-    is_async = inspect.iscoroutinefunction(handler)
-    sync_handler: Callable[..., Any] = async_to_sync(handler) if is_async else handler
+    handler_is_async = is_async(handler)
+    sync_handler: Callable[..., Any] = async_to_sync(handler) if handler_is_async else handler
 
     def call_stored(row: Row, arguments: tuple[object, ...]) -> object:
         return sync_handler(_stored_request(row), *arguments)
@@ -106,7 +105,7 @@ def inbox_view(
         )
         return _respond(outcome, receiver, answer)
 
-    if is_async:
+    if handler_is_async:
 
         @functools.wraps(handler)
         async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
