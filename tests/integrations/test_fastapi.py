@@ -384,6 +384,20 @@ def test_a_chunked_body_is_refused_at_the_limit_not_read_whole() -> None:
     assert sum(pulled) == 1100
 
 
+def test_a_chunked_body_that_also_declares_a_small_length_is_refused_at_the_limit() -> None:
+    # Content-Length and Transfer-Encoding: chunked together: h11 frames the body by its
+    # chunks and passes both headers on. The declared 5 bytes must not make it unbounded.
+    dependency = webhook_event("mastercard", max_body_size=1000)
+    pulled: list[int] = []
+    endless = (b"x" * 100 for _ in range(100_000))
+    request = _chunked_request(endless, pulled)
+    request.scope["headers"].append((b"content-length", b"5"))
+    with pytest.raises(HTTPException) as caught:
+        asyncio.run(dependency(request))
+    assert caught.value.status_code == 413
+    assert sum(pulled) == 1100
+
+
 def test_a_chunked_body_within_the_limit_is_parsed() -> None:
     dependency = webhook_event("mastercard", max_body_size=1000)
     body = b'{"eventName": "done", "id": "r-1", "status": "success"}'

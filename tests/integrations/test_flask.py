@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -435,6 +435,56 @@ def test_a_body_shorter_than_its_length_is_a_400_and_reaches_no_handler() -> Non
     status, _ = _run(_recording_app(seen), body, headers, **short)
     assert status == 400
     assert seen == []
+
+
+class _Broken(io.BytesIO):
+    """A WSGI input whose read fails part-way, as a reset or timed-out connection does."""
+
+    def __init__(self, body: bytes, error: Exception) -> None:
+        super().__init__(body)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() > 0:
+            raise self.error
+        return super().read(10)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectionResetError("reset by peer"), TimeoutError("timed out"), OSError("NoMoreData")],
+    ids=["reset", "timeout", "gunicorn-no-more-data"],
+)
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
+def test_a_client_lost_mid_body_is_a_400_as_werkzeug_answers_it(
+    error: Exception, declared: bool
+) -> None:
+    # Not a 500 with a traceback: the client left, so error trackers have nothing to report.
+    seen: list[WebhookEvent] = []
+    body, headers = signed("payscore", "REPORT_READY")
+    app, broken = _recording_app(seen), _Broken(body, error)
+    if declared:
+        status, _ = _run(app, body, headers, **{"wsgi.input": broken})
+    else:
+        status = int(_post_chunked(app, "/hook", broken, headers)[0].split()[0])
+    assert status == 400
+    assert seen == []
+
+
+def test_the_handler_reads_the_body_from_request_stream_too() -> None:
+    # Werkzeug's development server hands the socket over as the input: a stream built on it
+    # after the receiver read the body would wait for bytes the client never sends.
+    read: list[bytes] = []
+    app = Flask(__name__)
+
+    @app.post("/hook")
+    @webhook_handler("payscore", secret=SECRET)
+    def hook(event: WebhookEvent) -> None:
+        read.append(request.stream.read())
+
+    body, headers = signed("payscore", "REPORT_READY")
+    status, _ = _run(app, body, headers)
+    assert (status, read) == (200, [body])
 
 
 def test_flask_max_content_length_is_honoured_before_the_body_is_read(

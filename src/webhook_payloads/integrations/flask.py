@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import io
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -140,13 +141,16 @@ def _read_undeclared(receiver: Receiver, req: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
     stream = req.environ["wsgi.input"]
-    while chunk := stream.read(min(_PIECE, limit + 1 - size)):
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLargeError(
-                provider=receiver.provider, size=size, limit=limit, setting=setting
-            )
-        chunks.append(chunk)
+    try:
+        while chunk := stream.read(min(_PIECE, limit + 1 - size)):
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+    except (OSError, ValueError):
+        raise ClientDisconnected from None  # see _read_declared
+    if size > limit:
+        raise BodyTooLargeError(provider=receiver.provider, size=size, limit=limit, setting=setting)
     return _keep(req, b"".join(chunks))
 
 
@@ -161,11 +165,16 @@ def _read_declared(receiver: Receiver, req: Request, declared: int) -> bytes:
             provider=receiver.provider, size=declared, limit=limit, setting=setting
         )
     stream = req.environ["wsgi.input"]
-    chunks = [stream.read(declared)]
-    size = len(chunks[0])
-    while size < declared and (chunk := stream.read(declared - size)):
-        chunks.append(chunk)
-        size += len(chunk)
+    try:
+        chunks = [stream.read(declared)]
+        size = len(chunks[0])
+        while size < declared and (chunk := stream.read(declared - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except (OSError, ValueError):
+        # A connection reset, a socket timeout, gunicorn's NoMoreData: the client is gone.
+        # Werkzeug's own stream answers these 400 (ClientDisconnected), not 500.
+        raise ClientDisconnected from None
     if size < declared:
         raise ClientDisconnected  # as Werkzeug's stream does: the client left mid-body (400)
     return _keep(req, chunks[0] if len(chunks) == 1 else b"".join(chunks))
@@ -181,8 +190,11 @@ def _limit(receiver: Receiver, req: Request) -> tuple[int, str]:
 
 def _keep(req: Request, body: bytes) -> bytes:
     # Left where request.get_data() (and so request.data and request.get_json()) looks
-    # first, for the handler to read the body again: the input itself is consumed.
+    # first, for the handler to read the body again. The input itself is consumed: the
+    # request's stream (a cached property) reads the body too, instead of waiting on a socket
+    # for bytes the client will not send (Werkzeug's development server hands over the socket).
     setattr(req, "_cached_data", body)  # noqa: B010 - Werkzeug's get_data() cache, not typed
+    req.__dict__["stream"] = io.BytesIO(body)
     return body
 
 

@@ -171,7 +171,7 @@ class WebhookDependency(Generic[EventT_co]):
                 headers.get("content-length"),
             )
             if start.declared is not None:
-                body = await _read_declared(request)  # the server stops at the declared length
+                body = await _read_declared(request, receiver, start.declared)
             else:
                 body = await _read_undeclared(request, receiver)
         except WebhookError as error:
@@ -357,7 +357,7 @@ _BODY: Final = Request.body
 _STREAM: Final = Request.stream
 
 
-async def _read_declared(request: Request) -> bytes:
+async def _read_declared(request: Request, receiver: Receiver, declared: int) -> bytes:
     """``await request.body()``, with the messages read straight from ``receive``.
 
     Starlette's ``body()`` runs an async generator, one step per message and a context to
@@ -366,6 +366,10 @@ async def _read_declared(request: Request) -> bytes:
     looks first (``_body``), so that the endpoint can still await ``request.body()``. A
     ``Request`` class that reads its body its own way (one that decompresses it, say),
     or one whose body was read already, is read through its own ``body()``.
+
+    The server stops at the declared length, unless the request also says
+    ``Transfer-Encoding: chunked``: then the chunks frame it (h11 passes both on), so what
+    arrives past ``declared`` is counted against the limit as it comes.
     """
     cls = type(request)
     # Starlette keeps the body, once read, in these attributes (the same since 0.27).
@@ -376,12 +380,16 @@ async def _read_declared(request: Request) -> bytes:
         return await request.body()  # raises as Starlette does: the stream is consumed
     receive = request.receive
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         kind = message["type"]
         if kind == "http.request":
             chunk = message.get("body", b"")
             if chunk:
+                size += len(chunk)
+                if size > declared:
+                    receiver.check_length(size)
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
