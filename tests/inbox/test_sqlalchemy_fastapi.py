@@ -156,8 +156,18 @@ def test_the_event_loop_runs_on_while_a_handler_holds_its_row(hooks: Hooks) -> N
     assert answers == [200]
 
 
-def test_an_async_handler_runs_on_the_loop_once_and_replays_without_one(hooks: Hooks) -> None:
+def _one_route(dependency: Any) -> TestClient:
+    """A client for an app whose one endpoint, ``POST /hooks``, takes ``dependency``."""
     app = FastAPI()
+
+    @app.post("/hooks")
+    def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
+        pass
+
+    return TestClient(app)
+
+
+def test_an_async_handler_runs_on_the_loop_once_and_replays_without_one(hooks: Hooks) -> None:
     calls: list[str] = []
     down = [True]
     dependency = webhook_event("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)
@@ -168,11 +178,7 @@ def test_an_async_handler_runs_on_the_loop_once_and_replays_without_one(hooks: H
         if down[0]:
             raise ConnectionError("the report service is down")
 
-    @app.post("/hooks")
-    def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
-        pass
-
-    client = TestClient(app)
+    client = _one_route(dependency)
     body, headers = signed("payscore", "REPORT_READY")
     assert client.post("/hooks", content=body, headers=headers).status_code == 500
     down[0] = False
@@ -194,7 +200,6 @@ def test_an_async_handler_under_a_plain_decorator_is_never_marked_processed(
 ) -> None:
     # functools.wraps around "return handler(event)" hides the async def: what the wrapper
     # returns is a coroutine that never ran, so the row is failed and the answer 500.
-    app = FastAPI()
     calls: list[str] = []
     dependency = webhook_event("payscore", secret=SECRET, inbox=hooks.inbox, name=uuid.uuid4().hex)
 
@@ -206,12 +211,7 @@ def test_an_async_handler_under_a_plain_decorator_is_never_marked_processed(
         return handle(event)
 
     dependency.handler(traced)
-
-    @app.post("/hooks")
-    def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
-        pass
-
-    client = TestClient(app)
+    client = _one_route(dependency)
     body, headers = signed("payscore", "REPORT_READY")
     assert client.post("/hooks", content=body, headers=headers).status_code == 500
     assert client.post("/hooks", content=body, headers=headers).status_code == 500
