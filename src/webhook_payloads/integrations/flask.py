@@ -141,16 +141,13 @@ def _read_undeclared(receiver: Receiver, req: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
     stream = req.environ["wsgi.input"]
-    try:
-        while chunk := stream.read(min(_PIECE, limit + 1 - size)):
-            size += len(chunk)
-            if size > limit:
-                break
-            chunks.append(chunk)
-    except (OSError, ValueError):
-        raise ClientDisconnected from None  # see _read_declared
-    if size > limit:
-        raise BodyTooLargeError(provider=receiver.provider, size=size, limit=limit, setting=setting)
+    while chunk := _read_input(stream, min(_PIECE, limit + 1 - size)):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError(
+                provider=receiver.provider, size=size, limit=limit, setting=setting
+            )
+        chunks.append(chunk)
     return _keep(req, b"".join(chunks))
 
 
@@ -165,19 +162,26 @@ def _read_declared(receiver: Receiver, req: Request, declared: int) -> bytes:
             provider=receiver.provider, size=declared, limit=limit, setting=setting
         )
     stream = req.environ["wsgi.input"]
-    try:
-        chunks = [stream.read(declared)]
-        size = len(chunks[0])
-        while size < declared and (chunk := stream.read(declared - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-    except (OSError, ValueError):
-        # A connection reset, a socket timeout, gunicorn's NoMoreData: the client is gone.
-        # Werkzeug's own stream answers these 400 (ClientDisconnected), not 500.
-        raise ClientDisconnected from None
+    chunks = [_read_input(stream, declared)]
+    size = len(chunks[0])
+    while size < declared and (chunk := _read_input(stream, declared - size)):
+        chunks.append(chunk)
+        size += len(chunk)
     if size < declared:
         raise ClientDisconnected  # as Werkzeug's stream does: the client left mid-body (400)
     return _keep(req, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def _read_input(stream: Any, size: int) -> bytes:
+    """``stream.read(size)``; a failed read means the client is gone (400, not 500).
+
+    A connection reset, a socket timeout, gunicorn's ``NoMoreData``: Werkzeug's own stream
+    answers these ``ClientDisconnected``, and so does the receiver.
+    """
+    try:
+        return cast("bytes", stream.read(size))
+    except (OSError, ValueError):
+        raise ClientDisconnected from None
 
 
 def _limit(receiver: Receiver, req: Request) -> tuple[int, str]:
