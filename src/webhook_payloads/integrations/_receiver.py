@@ -257,6 +257,8 @@ class Receiver:
         name: The receiver's stable name, as handed over in :attr:`InvalidDelivery.receiver`.
         max_body_size: The largest body accepted, in bytes.
         on_invalid: The keeper, or ``None``.
+        checks_token: Whether requests must carry a valid ``callbackUrl`` token (adapters
+            build the request URL only then).
 
     Raises:
         ConfigurationError: An option is wrong (the same checks as :class:`Webhook`, and
@@ -275,6 +277,7 @@ class Receiver:
         "_source",
         "_unsigned",
         "_webhook",
+        "checks_token",
         "max_body_size",
         "name",
         "on_invalid",
@@ -329,6 +332,7 @@ class Receiver:
             Webhook(provider, secret=_STAND_IN_KEY, **options)
         self.max_body_size: int = max_body_size
         self._callback_keys = _callback_keys(self.provider, callback_key)
+        self.checks_token: bool = self._callback_keys is not None
         header = getattr(spec.verifier, "header", None)
         # Only the headers verification reads are kept with an invalid delivery.
         self._kept_headers = (HeaderName(header),) if isinstance(header, str) else ()
@@ -405,11 +409,6 @@ class Receiver:
         return named
 
     @property
-    def checks_token(self) -> bool:
-        """Whether requests must carry a valid ``callbackUrl`` token."""
-        return self._callback_keys is not None
-
-    @property
     def reads_settings(self) -> bool:
         """Whether :meth:`start` reads the framework's settings (else pass ``None``).
 
@@ -444,7 +443,8 @@ class Receiver:
             from ..mastercard import verify_callback_url  # noqa: PLC0415 - loaded with its models
 
             reference = verify_callback_url(url, self._callback_keys)
-        return Start(webhook, reference, self.check_length(declared))
+        # _make builds the tuple in one step, without the keyword handling of Start(...).
+        return Start._make((webhook, reference, self.check_length(declared)))
 
     def webhook(self, settings: object | None) -> Webhook[Any]:
         """The ``Webhook`` for the secret in force now.
@@ -546,16 +546,13 @@ class Receiver:
             BodyTooLargeError: The declared length is above :attr:`max_body_size`.
         """
         if isinstance(declared, str):
-            declared = self._declared(declared)
+            text = declared.strip()
+            if not (text.isascii() and text.isdigit()):
+                return None
+            declared = int(text) if len(text) <= _MAX_DIGITS else self.max_body_size + 1
         if declared is not None and declared > self.max_body_size:
             raise BodyTooLargeError(provider=self.provider, size=declared, limit=self.max_body_size)
         return declared
-
-    def _declared(self, text: str) -> int | None:
-        text = text.strip()
-        if not (text.isascii() and text.isdigit()):
-            return None
-        return int(text) if len(text) <= _MAX_DIGITS else self.max_body_size + 1
 
     def handle(
         self,

@@ -315,6 +315,12 @@ class CallbackDependency(WebhookDependency[EventT_co]):
         return cast("str", reference)
 
 
+_SCOPE_NAMES: Final[dict[str, bytes]] = {}
+"""Header names as the ASGI scope spells them, by the name looked up (the receivers look up
+a few names on every request: content-length and the provider's signature header)."""
+_SCOPE_NAMES_KEPT: Final = 64
+
+
 class _ScopeHeaders(Mapping[str, str]):
     """``request.headers``, read from the ASGI scope's list as it is, without a copy.
 
@@ -331,7 +337,11 @@ class _ScopeHeaders(Mapping[str, str]):
 
     def get(self, key: str, default: Any = None) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
         """The value of header ``key`` (its first, when repeated), or ``default``."""
-        name = key.lower().encode("latin-1")
+        name = _SCOPE_NAMES.get(key)
+        if name is None:
+            name = key.lower().encode("latin-1")
+            if len(_SCOPE_NAMES) < _SCOPE_NAMES_KEPT:
+                _SCOPE_NAMES[key] = name
         for raw_name, value in self._raw:
             if raw_name == name:
                 return value.decode("latin-1")
