@@ -517,7 +517,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a few seconds: checks it runs")
     parser.add_argument("--servers", action="store_true", help="under gunicorn and uvicorn")
     parser.add_argument("--rounds", type=int, default=None, help="paired rounds")
-    parser.add_argument("--batch", type=int, default=400, help="requests per view and round")
+    parser.add_argument("--batch", type=int, default=100, help="requests per view and round")
     parser.add_argument("--seconds", type=float, default=3.0, help="per load run (--servers)")
     parser.add_argument("--connections", type=int, default=8, help="(--servers)")
     parser.add_argument("--only", default="", help="frameworks whose name contains this")
@@ -529,7 +529,7 @@ def main() -> int:
         rounds = options.rounds or 6
         met = servers(rounds, options.seconds, options.connections, options.only)
         return 0 if met else 1
-    met = in_process(options.rounds or 40, options.batch, smoke=False, only=options.only)
+    met = in_process(options.rounds or 400, options.batch, smoke=False, only=options.only)
     return 0 if met else 1
 
 
