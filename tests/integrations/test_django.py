@@ -15,6 +15,7 @@ pytest.importorskip("django")
 
 import django
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import path
@@ -591,6 +592,78 @@ def test_a_wsgi_body_without_length_is_read_from_the_stream_when_the_server_ends
     response = small(_wsgi_without_length(body_file, terminated=True))
     assert_refused(response.status_code, response.content, 413)
     assert body_file.read_bytes == 257
+
+
+def test_a_body_over_djangos_own_limit_is_a_413_that_names_the_setting(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE as a bad request (400), which
+    # blames the sender for the app's setting: the receiver says which limit to raise.
+    request = signed("payscore", "VERIFICATION_STARTED")
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=len(request[0]) - 1):
+        response = post(client, "/small/", request)
+    assert_refused(response.status_code, response.content, 413)
+    assert "raise Django's DATA_UPLOAD_MAX_MEMORY_SIZE" in caplog.text
+    assert RECEIVED == []
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):  # no limit of Django's own
+        assert post(client, "/small/", request).status_code == 200
+
+
+class InvalidChunkSize(Exception):  # noqa: N818 - named as gunicorn names it
+    """What gunicorn raises for a chunk it cannot decode: not an OSError."""
+
+
+class _Failing(io.BytesIO):
+    """A WSGI input whose read fails after the first piece, as a broken upload does."""
+
+    def __init__(self, body: bytes, error: Exception) -> None:
+        super().__init__(body)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() > 0:
+            raise self.error
+        return super().read(10)
+
+
+def _wsgi_with_input(body_file: io.BytesIO) -> HttpRequest:
+    # A signed request whose WSGI input is body_file, with the signed body's Content-Length.
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    built = RequestFactory().post("/small/", data=body, headers=headers, content_type="x/y")
+    return WSGIRequest({**built.environ, "wsgi.input": body_file})
+
+
+@pytest.mark.parametrize(
+    "error",
+    [InvalidChunkSize("bad chunk"), OSError("NoMoreData"), ConnectionResetError("reset")],
+    ids=["invalid-chunk", "no-more-data", "reset"],
+)
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
+def test_a_body_the_server_cannot_read_in_full_is_a_400_that_reaches_no_view(
+    error: Exception, declared: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Not a 500 with a traceback, and not a 401 for the bytes that did arrive.
+    body, _ = signed("payscore", "VERIFICATION_STARTED")
+    broken = _Failing(body, error)
+    if declared:
+        request = _wsgi_with_input(broken)
+    else:
+        request = _wsgi_without_length(broken, terminated=True)
+    response = small(request)
+    assert_refused(response.status_code, response.content, 400)
+    assert "could not be read in full" in caplog.text
+    assert RECEIVED == []
+
+
+def test_a_body_shorter_than_its_declared_length_is_a_400_not_a_bad_signature(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body, _ = signed("payscore", "VERIFICATION_STARTED")
+    response = small(_wsgi_with_input(io.BytesIO(body[:-5])))  # the client left mid-body
+    assert_refused(response.status_code, response.content, 400)
+    assert "signature" not in caplog.text
+    assert RECEIVED == []
+    assert small(_wsgi_with_input(io.BytesIO(body))).status_code == 200
 
 
 class _Asgi:

@@ -346,6 +346,57 @@ def test_plain_starlette_awaits_the_dependency_itself() -> None:
     assert (response.status_code, response.text) == (401, "invalid webhook signature")
 
 
+def test_headers_a_middleware_appends_in_capitals_are_read_like_any_other() -> None:
+    # ASGI servers write names in lower case; a middleware may append "X-Request-Id" as it
+    # is spelled. The signature header is still found, and a request without one is a 401,
+    # not a 500 from looking the appended name up.
+    receive = starlette_integration.webhook_event("payscore", secret=SECRET)
+
+    async def endpoint(request: Request) -> JSONResponse:
+        event = await receive(request)
+        return JSONResponse({"type": event.event_type})
+
+    inner = Starlette(routes=[Route("/hook", endpoint, methods=["POST"])])
+
+    async def app(scope: Any, receive_message: Any, send: Any) -> None:
+        headers = [(name, value) for name, value in scope["headers"] if name != b"x-sig"]
+        moved = [value for name, value in scope["headers"] if name == b"x-sig"]
+        headers.append((b"X-Request-Id", b"r-1"))
+        headers += [(b"Verification-Signature", value) for value in moved]
+        await inner({**scope, "headers": headers}, receive_message, send)
+
+    client = TestClient(app)
+    body, headers = signed("payscore", "VERIFICATION_STARTED")
+    unsigned = {k: v for k, v in headers.items() if k != "Verification-Signature"}
+    response = client.post("/hook", content=body, headers=unsigned)
+    assert (response.status_code, response.text) == (401, "invalid webhook signature")
+    capitals = {**unsigned, "x-sig": headers["Verification-Signature"]}
+    response = client.post("/hook", content=body, headers=capitals)
+    assert response.json() == {"type": "VERIFICATION_STARTED"}
+
+
+def test_a_secret_function_that_raises_is_a_500_that_names_only_its_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def from_vault() -> str:
+        raise KeyError("vault-path/payscore-s3cr3t")
+
+    app = FastAPI()
+    dependency = webhook_event("payscore", secret=from_vault)
+
+    @app.post("/hook")
+    async def hook(event: Annotated[WebhookEvent, Depends(dependency)]) -> None:
+        pass  # pragma: no cover - never reached
+
+    response = post(TestClient(app), "/hook", signed("payscore", "REPORT_READY"))
+    assert (response.status_code, response.json()) == (
+        500,
+        {"detail": "webhook receiver misconfigured"},
+    )
+    assert "the function given as secret= raised KeyError for payscore" in caplog.text
+    assert "s3cr3t" not in caplog.text
+
+
 def test_an_unknown_provider_fails_when_the_dependency_is_made() -> None:
     with pytest.raises(UnknownProviderError):
         webhook_event("stripe")

@@ -450,10 +450,19 @@ class _Broken(io.BytesIO):
         return super().read(10)
 
 
+class InvalidChunkSize(Exception):  # noqa: N818 - named as gunicorn names it
+    """What gunicorn raises for a chunk it cannot decode: not an OSError."""
+
+
 @pytest.mark.parametrize(
     "error",
-    [ConnectionResetError("reset by peer"), TimeoutError("timed out"), OSError("NoMoreData")],
-    ids=["reset", "timeout", "gunicorn-no-more-data"],
+    [
+        ConnectionResetError("reset by peer"),
+        TimeoutError("timed out"),
+        OSError("NoMoreData"),
+        InvalidChunkSize("bad chunk"),
+    ],
+    ids=["reset", "timeout", "gunicorn-no-more-data", "gunicorn-invalid-chunk-size"],
 )
 @pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
 def test_a_client_lost_mid_body_is_a_400_as_werkzeug_answers_it(

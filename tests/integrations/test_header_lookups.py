@@ -48,6 +48,20 @@ def starlette_headers(pairs: list[tuple[str, str]]) -> object:
     return datastructures.Headers(raw=raw)
 
 
+def scope_headers(pairs: list[tuple[str, str]]) -> object:
+    # The receivers' view of the ASGI scope's list, with names as an ASGI server writes them.
+    starlette = pytest.importorskip("webhook_payloads.integrations.starlette", exc_type=ImportError)
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    return starlette._ScopeHeaders(raw)
+
+
+def scope_headers_as_added(pairs: list[tuple[str, str]]) -> object:
+    # The same, with names as a middleware may append them: in capitals.
+    starlette = pytest.importorskip("webhook_payloads.integrations.starlette", exc_type=ImportError)
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    return starlette._ScopeHeaders(raw)
+
+
 def plain_dict(pairs: list[tuple[str, str]]) -> object:
     return dict(pairs)
 
@@ -71,6 +85,8 @@ MAKERS = [
     werkzeug_environ_headers,
     werkzeug_headers,
     starlette_headers,
+    scope_headers,
+    scope_headers_as_added,
     plain_dict,
     bytes_dict,
     ItemsOnly,
@@ -93,7 +109,9 @@ def test_a_missing_header_is_a_missing_signature(make: Any) -> None:
     assert caught.value.reason == "missing"
 
 
-@pytest.mark.parametrize("make", [werkzeug_headers, starlette_headers], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "make", [werkzeug_headers, starlette_headers, scope_headers], ids=lambda f: f.__name__
+)
 def test_a_repeated_header_passes_only_if_the_value_the_framework_gives_matches(
     make: Any,
 ) -> None:
@@ -167,3 +185,20 @@ def test_the_one_header_that_folds_to_the_name_is_found_among_any_others(
     assert header_value(headers, HEADER) is None
     headers[spelling] = value
     assert header_value(headers, HEADER) == value
+
+
+latin_1 = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=12)
+lines = st.lists(st.tuples(st.one_of(names, st.sampled_from(SPELLINGS)), latin_1), max_size=8)
+
+
+@given(pairs=lines)
+def test_the_scope_view_finds_what_starlettes_headers_find(pairs: list[tuple[str, str]]) -> None:
+    # Names in any case (a middleware may append capitals), repeats, any latin-1 value: the
+    # receivers' view of the scope answers as Starlette's own Headers over the same list.
+    datastructures = pytest.importorskip("starlette.datastructures", exc_type=ImportError)
+    starlette = pytest.importorskip("webhook_payloads.integrations.starlette", exc_type=ImportError)
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    view, theirs = starlette._ScopeHeaders(raw), datastructures.Headers(raw=raw)
+    assert list(view.items()) == list(theirs.items())
+    assert header_value(view, HEADER) == header_value(theirs, HEADER)
+    assert view.get("content-length") == theirs.get("content-length")

@@ -53,6 +53,27 @@ def test_declared_lengths_above_the_limit_are_refused(declared: str | int) -> No
     assert caught.value.size > 256
 
 
+def test_a_secret_function_that_raises_is_a_configuration_error_naming_its_type_only() -> None:
+    # An environment variable or vault entry not there: the request answers 500 (the app's
+    # configuration), a replay parses the stored bytes as it does where no secret is set.
+    found: list[str] = []
+
+    def from_vault() -> str:
+        if not found:
+            raise KeyError("vault/payscore=s3cr3t")
+        return found[0]
+
+    keeps = receiver(secret=from_vault)
+    with pytest.raises(ConfigurationError) as caught:
+        keeps.webhook(None)
+    assert str(caught.value).startswith("the function given as secret= raised KeyError")
+    assert "s3cr3t" not in repr(caught.value)
+    assert caught.value.__context__ is None
+    found.append("explicit")  # the entry is back: the next request uses it
+    headers = signed_headers(BODY, "explicit")
+    assert keeps.webhook(None).parse(BODY, headers).event_type == "VERIFICATION_STARTED"
+
+
 def test_the_provider_id_is_checked_and_normalised_when_declared() -> None:
     assert Receiver(Provider.PAYSCORE_V1, secret="s", setting=None).provider == "payscore_v1"
     with pytest.raises(UnknownProviderError):

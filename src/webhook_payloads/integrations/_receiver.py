@@ -209,6 +209,7 @@ _MAX_DIGITS: Final = 18
 # every AndDone key encoding accepts).
 _STAND_IN_KEY: Final = "ab" * 32
 _NOTHING: Final = object()
+_SOURCE: Final = "the function given as secret="
 _UNSIGNED_ENTRY: Final = (
     "{where} is ignored: {provider} does not sign its webhooks, so no secret can verify "
     "them; remove the entry{advice}."
@@ -450,7 +451,9 @@ class Receiver:
         """The ``Webhook`` for the secret in force now.
 
         Raises:
-            ConfigurationError: No usable secret (the message names where to put one).
+            ConfigurationError: No usable secret (the message names where to put one), or
+                the function given as ``secret`` raised (the message names its exception's
+                type only).
         """
         if self._webhook is not None:
             if self._setting is not None and self._source is None and self._unsigned:
@@ -465,8 +468,7 @@ class Receiver:
             if current[0] == (tuple(secret) if isinstance(secret, list) else secret):  # pyright: ignore[reportUnknownArgumentType]
                 return current[1]
         if self._source is not None:
-            secret = self._source()
-            where = "the function given as secret="
+            secret, where = self._from_source(self._source), _SOURCE
         else:
             secret, where = self._from_settings(settings)
         # A snapshot: a list changed in place must not match what it was when cached.
@@ -489,6 +491,18 @@ class Receiver:
             self._current = (value, webhook)
             return webhook
         raise ConfigurationError(message, provider=self.provider)
+
+    def _from_source(self, source: Callable[[], Secrets | None]) -> Secrets | None:
+        try:
+            return source()
+        except Exception as error:  # noqa: BLE001 - the app's function: its failure, named
+            failure = type(error).__name__
+        # Raised outside the except block: the error's message may hold what the function read.
+        raise ConfigurationError(
+            f"{_SOURCE} raised {failure} for {self.provider}; make it return the secret, or "
+            "None where there is none.",
+            provider=self.provider,
+        )
 
     def _from_settings(self, settings: object | None) -> tuple[object, str]:
         table = self._setting

@@ -176,11 +176,12 @@ def _read_input(stream: Any, size: int) -> bytes:
     """``stream.read(size)``; a failed read means the client is gone (400, not 500).
 
     A connection reset, a socket timeout, gunicorn's ``NoMoreData``: Werkzeug's own stream
-    answers these ``ClientDisconnected``, and so does the receiver.
+    answers these ``ClientDisconnected``, and so does the receiver. So are a server's own
+    errors for a body it cannot decode (gunicorn's ``InvalidChunkSize`` is no ``OSError``).
     """
     try:
         return cast("bytes", stream.read(size))
-    except (OSError, ValueError):
+    except Exception:  # noqa: BLE001 - the server could not hand over the body the client sent
         raise ClientDisconnected from None
 
 

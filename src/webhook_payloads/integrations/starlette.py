@@ -23,7 +23,7 @@ short detail; anything but POST gets 405.
 # run time and must see the real Request class, not a string.
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, TypeVar, cast, overload
 
 from typing_extensions import Unpack
@@ -329,11 +329,11 @@ class _ScopeHeaders(Mapping[str, str]):
     repeated header, latin-1), and leaves ``request.headers`` to the endpoint.
     """
 
-    __slots__ = ("_raw",)
+    __slots__ = ("raw",)
 
     def __init__(self, raw: "list[tuple[bytes, bytes]]") -> None:
         """Look names up in ``raw``, the scope's ``headers``."""
-        self._raw = raw
+        self.raw = raw
 
     def get(self, key: str, default: Any = None) -> Any:  # pyright: ignore[reportIncompatibleMethodOverride]
         """The value of header ``key`` (its first, when repeated), or ``default``."""
@@ -342,7 +342,7 @@ class _ScopeHeaders(Mapping[str, str]):
             name = key.lower().encode("latin-1")
             if len(_SCOPE_NAMES) < _SCOPE_NAMES_KEPT:
                 _SCOPE_NAMES[key] = name
-        for raw_name, value in self._raw:
+        for raw_name, value in self.raw:
             if raw_name == name:
                 return value.decode("latin-1")
         return default
@@ -356,11 +356,31 @@ class _ScopeHeaders(Mapping[str, str]):
 
     def __iter__(self) -> "Iterator[str]":
         """The header names, as ``Headers.keys()`` gives them (repeats included)."""
-        return (name.decode("latin-1") for name, _ in self._raw)
+        return (name.decode("latin-1") for name, _ in self.raw)
+
+    def items(self) -> "ItemsView[str, str]":
+        """The header lines, in one pass over the list, as ``Headers.items()`` gives them.
+
+        Verification walks them when the documented name is not found: looking each name
+        up again would cost the square of the number of lines, and miss a name that a
+        middleware added in capitals.
+        """
+        return _ScopeItems(self)
 
     def __len__(self) -> int:
         """How many header lines there are."""
-        return len(self._raw)
+        return len(self.raw)
+
+
+class _ScopeItems(ItemsView[str, str]):
+    """The items of :class:`_ScopeHeaders`, read straight from the scope's list."""
+
+    _mapping: _ScopeHeaders
+
+    def __iter__(self) -> "Iterator[tuple[str, str]]":
+        """Each header line as ``(name, value)``, decoded as latin-1, in order."""
+        for name, value in self._mapping.raw:
+            yield name.decode("latin-1"), value.decode("latin-1")
 
 
 _BODY: Final = Request.body

@@ -20,7 +20,7 @@ from typing import (
 
 from ..._registry import Provider
 from ..._types import DEFAULT_MAX_BODY_SIZE
-from ...exceptions import ConfigurationError, WebhookError
+from ...exceptions import BodyTooLargeError, ConfigurationError, WebhookError
 from .._receiver import (
     KEPT,
     LENGTH_REQUIRED,
@@ -39,6 +39,7 @@ try:
     from asgiref.sync import sync_to_async
     from django.conf import settings
     from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+    from django.http.request import RawPostDataException
     from django.http.response import HttpResponseBase
     from django.views.decorators.csrf import csrf_exempt
 except ImportError as exc:  # pragma: no cover - tested in a subprocess without Django
@@ -260,7 +261,8 @@ def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[
             meta.get("CONTENT_LENGTH"),
         )
         if start.declared is not None:
-            return start, request.body  # the server stops at the declared length
+            body = _read_declared(receiver, request, start.declared)
+            return _unreadable(receiver) if body is None else (start, body)
         stream = meta.get("wsgi.input")
         if stream is None:
             # ASGI: a chunked body declares no length, and Django's own limit on
@@ -277,21 +279,69 @@ def _read(receiver: Receiver, request: HttpRequest) -> HttpResponseBase | tuple[
             return _answer(Answer(411, LENGTH_REQUIRED_TEXT))
         # The server decodes the chunks and ends the stream: read it piece by piece,
         # counting, so that a body past the limit is refused without loading all of it.
-        return start, _read_stream(stream, receiver)
+        body = _read_stream(stream, receiver)
+        return _unreadable(receiver) if body is None else (start, body)
     except WebhookError as error:
         return _answer(receiver.refuse(error))
 
 
-def _read_stream(stream: Any, receiver: Receiver) -> bytes:
+def _read_declared(receiver: Receiver, request: HttpRequest, declared: int) -> bytes | None:
+    """``request.body`` (the server stops at the declared length); ``None`` if cut short.
+
+    Django refuses a declared length over its ``DATA_UPLOAD_MAX_MEMORY_SIZE`` as a bad
+    request (400): a body below the receiver's limit but over Django's is answered 413 here
+    instead, naming the setting to raise.
+
+    Raises:
+        BodyTooLargeError: ``declared`` is above ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+    """
+    django_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if django_limit is not None and declared > django_limit:
+        raise BodyTooLargeError(
+            provider=receiver.provider,
+            size=declared,
+            limit=django_limit,
+            setting="Django's DATA_UPLOAD_MAX_MEMORY_SIZE",
+        )
+    try:
+        body = request.body
+    except RawPostDataException:
+        raise  # the app read the stream before the receiver: its bug, not the request's
+    except Exception:  # noqa: BLE001 - the server could not hand over the body the client sent
+        return None
+    return body if len(body) == declared else None
+
+
+def _read_stream(stream: Any, receiver: Receiver) -> bytes | None:
+    """The chunked body, counted as it is read; ``None`` when the server cannot read it."""
     # A WSGI stream's read(n) waits for n bytes: never ask for more than one byte past the
     # limit, so that a body over it is refused as soon as that much has arrived.
     chunks: list[bytes] = []
     size = 0
-    while chunk := stream.read(min(_PIECE, receiver.max_body_size + 1 - size)):
+    while True:
+        try:
+            chunk = stream.read(min(_PIECE, receiver.max_body_size + 1 - size))
+        except Exception:  # noqa: BLE001 - gunicorn's NoMoreData, InvalidChunkSize, a reset
+            return None
+        if not chunk:
+            return b"".join(chunks)
         size += len(chunk)
         receiver.check_length(size)
         chunks.append(chunk)
-    return b"".join(chunks)
+
+
+def _unreadable(receiver: Receiver) -> HttpResponseBase:
+    # The client left mid-body, or sent chunks the server cannot decode: parsing what
+    # arrived would blame the signature. Nobody may be listening, but say what happened.
+    logger.warning(_UNREADABLE, receiver.provider)
+    return _answer(Answer(400, _UNREADABLE_TEXT))
+
+
+_UNREADABLE: Final = (
+    "Refused a webhook from %s (400): its body could not be read in full (the client left "
+    "before sending all of it, or the server could not decode it)."
+)
+_UNREADABLE_TEXT: Final = "invalid webhook payload"
 
 
 def _response(result: object) -> HttpResponseBase:
