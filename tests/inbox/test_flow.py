@@ -437,6 +437,22 @@ def test_replay_selects_by_status_provider_receiver_time_and_id(backend: Backend
     assert store.find(Query(ids=[ids[1], 10**9])) == ids[1:2]
 
 
+@pytest.mark.parametrize(
+    ("moment", "named"),
+    [("2026-01-01", "not str"), (datetime(2026, 1, 1), "not a naive datetime")],
+)
+@pytest.mark.parametrize("field", ["since", "until"])
+def test_a_time_range_takes_timezone_aware_datetimes_only(
+    field: str, moment: object, named: str
+) -> None:
+    # A naive datetime would be read in the server's local time: off by its offset, silently.
+    with pytest.raises(ConfigurationError, match=f"{field} must be a timezone-aware datetime"):
+        Query(**{field: moment})  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=named):
+        Query(**{field: moment})  # type: ignore[arg-type]
+    assert getattr(Query(since=NOW, until=NOW), field) == NOW
+
+
 def test_prune_deletes_rows_older_than_the_retention(backend: Backend) -> None:
     handler = Handler(backend)
     registered = entry(backend, handler)

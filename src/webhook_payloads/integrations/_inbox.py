@@ -195,6 +195,25 @@ class Query:
     idempotency_key: str | None = None
     """Only the row with this key (with :attr:`receiver`, at most one)."""
 
+    def __post_init__(self) -> None:
+        """Refuse a time that is not a timezone-aware ``datetime``.
+
+        Raises:
+            ConfigurationError: ``since`` or ``until`` is text, or a naive ``datetime``
+                (which stores would read in the server's local time).
+        """
+        for name in ("since", "until"):
+            value: object = getattr(self, name)
+            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                raise ConfigurationError(
+                    f"{name} must be a timezone-aware datetime, such as "
+                    f"datetime(2026, 1, 1, tzinfo=timezone.utc), not {_described(value)}."
+                )
+
+
+def _described(value: object) -> str:
+    return "a naive datetime" if isinstance(value, datetime) else type(value).__name__
+
 
 class Claim(Protocol):
     """A row locked for processing, inside a transaction the store opened."""
