@@ -29,7 +29,7 @@ from .conftest import POSTGRES_MISSING, POSTGRES_URL
 class Hooks:
     """A FastAPI app with an inbox, its handler's calls, and switches for the handler."""
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, secret: Any = SECRET) -> None:
         self.inbox = inbox
         self.calls: list[WebhookEvent] = []
         self.endpoint_runs = 0
@@ -37,7 +37,7 @@ class Hooks:
         self.hold: threading.Event | None = None
         self.app = FastAPI()
         payscore_event = webhook_event(
-            "payscore", secret=SECRET, inbox=inbox, name=f"tests.fastapi.{uuid.uuid4().hex}"
+            "payscore", secret=secret, inbox=inbox, name=f"tests.fastapi.{uuid.uuid4().hex}"
         )
 
         @payscore_event.handler
@@ -112,6 +112,25 @@ def test_a_failing_handler_is_a_failed_row_and_500(hooks: Hooks) -> None:
     summary = hooks.inbox.replay()
     assert (summary.selected, summary.processed) == (1, 1)
     assert [row.status for row in hooks.rows()] == ["processed"]
+
+
+def test_a_replay_where_the_secret_function_raises_parses_the_stored_bytes(hooks: Hooks) -> None:
+    # A worker or a shell without the environment variable: the function raises KeyError. The
+    # bytes were verified when they came in, so the replay goes on as where no secret is set.
+    environment = {"PAYSCORE_WEBHOOK_SECRET": SECRET}
+    reading = Hooks(hooks.inbox, secret=lambda: environment["PAYSCORE_WEBHOOK_SECRET"])
+    reading.fail = RuntimeError("down")
+    assert post(TestClient(reading.app), signed("payscore", "REPORT_READY")).status_code == 500
+    del environment["PAYSCORE_WEBHOOK_SECRET"]
+    reading.fail = None
+    summary = reading.inbox.replay()
+    assert (summary.selected, summary.processed, summary.failed) == (1, 1, 0)
+    assert [event.event_type for event in reading.calls] == ["REPORT_READY", "REPORT_READY"]
+    answer = post(TestClient(reading.app), signed("payscore", "VERIFICATION_STARTED"))
+    assert (answer.status_code, answer.json()) == (
+        500,
+        {"detail": "webhook receiver misconfigured"},
+    )
 
 
 def test_a_webhook_error_from_the_handler_is_answered_with_its_status(hooks: Hooks) -> None:
