@@ -526,7 +526,7 @@ def main() -> int:
         in_process(2, 20, smoke=True)
         return 0
     if options.servers:
-        rounds = options.rounds or 6
+        rounds = options.rounds or 12
         met = servers(rounds, options.seconds, options.connections, options.only)
         return 0 if met else 1
     met = in_process(options.rounds or 400, options.batch, smoke=False, only=options.only)
