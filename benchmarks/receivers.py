@@ -3,7 +3,7 @@
 Usage (from the repository root, in the dev environment)::
 
     python benchmarks/receivers.py              # in-process, about a minute
-    python benchmarks/receivers.py --servers    # gunicorn / uvicorn on 127.0.0.1, a few minutes
+    python benchmarks/receivers.py --servers    # gunicorn / uvicorn on 127.0.0.1, about 8 minutes
     python benchmarks/receivers.py --smoke      # a few seconds: checks that it runs, judges nothing
 
 The apps are in ``benchmarks/receiver_apps.py``: per framework one app with three routes, a
