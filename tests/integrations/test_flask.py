@@ -480,6 +480,38 @@ def test_a_client_lost_mid_body_is_a_400_as_werkzeug_answers_it(
     assert seen == []
 
 
+def _peek() -> None:
+    # What request logging or an extension's before_request hook does.
+    request.get_data()
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
+def test_a_body_read_before_the_view_is_the_body_verified(declared: bool) -> None:
+    # get_data() in a before_request hook empties the input: the receiver takes the body
+    # Werkzeug kept, within the receiver's limit.
+    seen: list[WebhookEvent] = []
+    app = _recording_app(seen)
+    app.before_request(_peek)
+    body, headers = signed("payscore", "REPORT_READY")
+    if declared:
+        status, _ = _run(app, body, headers)
+    else:
+        status = int(_post_chunked(app, "/hook", io.BytesIO(body), headers)[0].split()[0])
+    assert status == 200
+    assert [event.event_type for event in seen] == ["REPORT_READY"]
+
+    small = Flask(__name__)
+    small.before_request(_peek)
+
+    @small.post("/hook")
+    @webhook_handler("payscore", secret=SECRET, max_body_size=64)
+    def hook(event: WebhookEvent) -> None:
+        seen.append(event)  # pragma: no cover - refused before
+
+    status, answer = _run(small, body, headers)
+    assert (status, json.loads(answer)) == (413, {"error": "webhook body too large"})
+
+
 def test_the_handler_reads_the_body_from_request_stream_too() -> None:
     # Werkzeug's development server hands the socket over as the input: a stream built on it
     # after the receiver read the body would wait for bytes the client never sends.

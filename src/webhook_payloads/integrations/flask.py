@@ -227,7 +227,13 @@ def _read_request(receiver: Receiver, req: Request, app: Flask) -> Answer | tupl
             # request.content_length, without its two lookups through request.headers.
             get_content_length(environ),
         )
-        if start.declared is not None:
+        read = req.__dict__.get("_cached_data")
+        if type(read) is bytes:
+            # Read already, by a before_request hook or an extension calling get_data()
+            # (within Flask's own limit): the input is empty now, Werkzeug's cache holds it.
+            body = read
+            receiver.check_length(len(body))
+        elif start.declared is not None:
             body = _read_declared(receiver, req, start.declared)
         elif environ.get("wsgi.input_terminated"):
             body = _read_undeclared(receiver, req)  # counted as it is read
