@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -266,3 +267,20 @@ DECLARATION_ERRORS: list[dict[str, Any]] = [
     {"provider": "payscore", "secret": SECRET, "name": ""},
     {"provider": "stripe"},
 ]
+
+
+class InvalidChunkSize(Exception):  # noqa: N818 - named as gunicorn names it
+    """What gunicorn raises for a chunk it cannot decode: not an OSError."""
+
+
+class BrokenInput(io.BytesIO):
+    """A WSGI input whose read fails after the first piece, as a reset or broken upload does."""
+
+    def __init__(self, body: bytes, error: Exception) -> None:
+        super().__init__(body)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() > 0:
+            raise self.error
+        return super().read(10)

@@ -46,6 +46,8 @@ from ._kit import (
     SIGNATURE_SCHEMES,
     SIGNED,
     AsyncKept,
+    BrokenInput,
+    InvalidChunkSize,
     Kept,
     assert_kept,
     assert_refused,
@@ -609,23 +611,6 @@ def test_a_body_over_djangos_own_limit_is_a_413_that_names_the_setting(
         assert post(client, "/small/", request).status_code == 200
 
 
-class InvalidChunkSize(Exception):  # noqa: N818 - named as gunicorn names it
-    """What gunicorn raises for a chunk it cannot decode: not an OSError."""
-
-
-class _Failing(io.BytesIO):
-    """A WSGI input whose read fails after the first piece, as a broken upload does."""
-
-    def __init__(self, body: bytes, error: Exception) -> None:
-        super().__init__(body)
-        self.error = error
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.tell() > 0:
-            raise self.error
-        return super().read(10)
-
-
 def _wsgi_with_input(body_file: io.BytesIO) -> HttpRequest:
     # A signed request whose WSGI input is body_file, with the signed body's Content-Length.
     body, headers = signed("payscore", "VERIFICATION_STARTED")
@@ -644,7 +629,7 @@ def test_a_body_the_server_cannot_read_in_full_is_a_400_that_reaches_no_view(
 ) -> None:
     # Not a 500 with a traceback, and not a 401 for the bytes that did arrive.
     body, _ = signed("payscore", "VERIFICATION_STARTED")
-    broken = _Failing(body, error)
+    broken = BrokenInput(body, error)
     if declared:
         request = _wsgi_with_input(broken)
     else:

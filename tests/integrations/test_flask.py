@@ -38,6 +38,8 @@ from ._kit import (
     SIGNATURE_SCHEMES,
     SIGNED,
     AsyncKept,
+    BrokenInput,
+    InvalidChunkSize,
     Kept,
     assert_kept,
     assert_refused,
@@ -437,23 +439,6 @@ def test_a_body_shorter_than_its_length_is_a_400_and_reaches_no_handler() -> Non
     assert seen == []
 
 
-class _Broken(io.BytesIO):
-    """A WSGI input whose read fails part-way, as a reset or timed-out connection does."""
-
-    def __init__(self, body: bytes, error: Exception) -> None:
-        super().__init__(body)
-        self.error = error
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.tell() > 0:
-            raise self.error
-        return super().read(10)
-
-
-class InvalidChunkSize(Exception):  # noqa: N818 - named as gunicorn names it
-    """What gunicorn raises for a chunk it cannot decode: not an OSError."""
-
-
 @pytest.mark.parametrize(
     "error",
     [
@@ -471,7 +456,7 @@ def test_a_client_lost_mid_body_is_a_400_as_werkzeug_answers_it(
     # Not a 500 with a traceback: the client left, so error trackers have nothing to report.
     seen: list[WebhookEvent] = []
     body, headers = signed("payscore", "REPORT_READY")
-    app, broken = _recording_app(seen), _Broken(body, error)
+    app, broken = _recording_app(seen), BrokenInput(body, error)
     if declared:
         status, _ = _run(app, body, headers, **{"wsgi.input": broken})
     else:
